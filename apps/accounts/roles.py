@@ -1,0 +1,71 @@
+"""Roles are named sets of permission codenames, defined here in code (requirements.md "Actors").
+
+`roles_sync()` makes one Django group per role with exactly these permissions; it runs after every
+`migrate` (post_migrate), so the database always matches this table. Later apps add their
+permissions to the roles here; a codename whose model does not exist yet is reported and skipped.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+DEPARTMENT = "department"
+INSTITUTION = "institution"
+PROVIDER = "provider"
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    label: str
+    organisation_kinds: tuple[str, ...]
+    permissions: tuple[str, ...]
+
+
+_SEE_ORGANISATIONS = ("accounts.view_organisation", "accounts.supervise_organisation")
+_OWN_ACCOUNTS = ("accounts.view_user", "accounts.add_user", "accounts.change_user", "accounts.manage_members")
+
+ROLES: dict[str, Role] = {role.code: role for role in [
+    # --- health administrative departments (M.6, M.28) ---------------------------------------
+    Role("department_admin", _("Department administrator"), (DEPARTMENT,),
+         (*_SEE_ORGANISATIONS, *_OWN_ACCOUNTS, "accounts.manage_api_tokens", "workdays.view_calendarday",
+          "workdays.add_calendarday", "workdays.change_calendarday", "workdays.delete_calendarday")),
+    Role("reviewer", _("Reviewer"), (DEPARTMENT,), (*_SEE_ORGANISATIONS, "accounts.view_user")),
+    Role("inspector", _("Inspector"), (DEPARTMENT,), (*_SEE_ORGANISATIONS,)),
+    Role("case_officer", _("Case officer"), (DEPARTMENT,), (*_SEE_ORGANISATIONS,)),
+    Role("standards_officer", _("Standards officer"), (DEPARTMENT,), (*_SEE_ORGANISATIONS,)),
+    Role("department_head", _("Department head"), (DEPARTMENT,), (*_SEE_ORGANISATIONS, "accounts.view_user")),
+    Role("auditor", _("Auditor"), (DEPARTMENT,), (*_SEE_ORGANISATIONS, "accounts.view_user")),
+    # --- responsible entities (M.5, M.17, M.28) ----------------------------------------------
+    Role("institution_admin", _("Institution administrator"), (INSTITUTION, PROVIDER),
+         ("accounts.view_organisation", *_OWN_ACCOUNTS, "accounts.manage_api_tokens")),
+    Role("top_leader", _("Top leader responsible for data security"), (INSTITUTION,),
+         ("accounts.view_organisation", "accounts.view_user")),
+    Role("security_officer", _("Data security officer"), (INSTITUTION, PROVIDER),
+         ("accounts.view_organisation", "accounts.view_user")),
+    Role("data_steward", _("Data steward"), (INSTITUTION, PROVIDER), ("accounts.view_organisation",)),
+    Role("submitter", _("Submitter"), (INSTITUTION, PROVIDER), ("accounts.view_organisation",)),
+]}
+
+
+def roles_for_kind(kind: str) -> list[Role]:
+    return [role for role in ROLES.values() if kind in role.organisation_kinds]
+
+
+def roles_sync(verbosity: int = 1) -> list[str]:
+    """Create or update one group per role with exactly its permissions; return unknown codenames."""
+    from django.contrib.auth.models import Group, Permission
+
+    wanted = {perm for role in ROLES.values() for perm in role.permissions}
+    by_name = {}
+    for permission in Permission.objects.filter(
+        codename__in={perm.split(".", 1)[1] for perm in wanted}
+    ).select_related("content_type"):
+        by_name[f"{permission.content_type.app_label}.{permission.codename}"] = permission
+    missing = sorted(wanted - by_name.keys())
+    for role in ROLES.values():
+        group, _created = Group.objects.get_or_create(name=role.code)
+        group.permissions.set([by_name[perm] for perm in role.permissions if perm in by_name])
+    if missing and verbosity:
+        print(f"roles_sync: permissions not (yet) defined, skipped: {', '.join(missing)}")
+    return missing

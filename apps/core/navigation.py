@@ -1,0 +1,39 @@
+"""The navigation each role sees. Apps add their entries here as they land; an entry shows when the
+user holds any of its permissions (the pages themselves still check access through the policy layer)."""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    any_permission: tuple[str, ...] = ()
+    staff_only: bool = False
+
+
+NAVIGATION = [
+    NavItem(_("Home"), "core:home"),
+    NavItem(_("Organisations"), "accounts:organisation_list", ("accounts.supervise_organisation",)),
+    NavItem(_("Accounts"), "accounts:member_list", ("accounts.manage_members",)),
+    NavItem(_("API tokens"), "accounts:token_list", ("accounts.manage_api_tokens",)),
+    NavItem(_("Holiday calendar"), "admin:workdays_calendarday_changelist", (), staff_only=True),
+    NavItem(_("API documentation"), "api-docs"),
+]
+
+
+def navigation_for(user) -> list[dict]:
+    items = []
+    for item in NAVIGATION:
+        if item.staff_only and not user.is_staff:
+            continue
+        if item.any_permission and not user.is_superuser and not any(user.has_perm(p) for p in item.any_permission):
+            continue
+        try:
+            items.append({"label": item.label, "url": reverse(item.url_name), "url_name": item.url_name})
+        except NoReverseMatch:
+            continue
+    return items
