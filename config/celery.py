@@ -27,7 +27,7 @@ class PortalTask(DjangoTask):
             delay = options.get("countdown") or 0
             eta = options.get("eta")
             if eta is not None:
-                now = datetime.now(UTC) if eta.tzinfo else datetime.now()  # noqa: DTZ005
+                now = datetime.now(UTC) if eta.tzinfo else datetime.now()
                 delay = max(delay, (eta - now).total_seconds())
             if delay >= limit:
                 raise ValueError(

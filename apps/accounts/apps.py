@@ -17,3 +17,4 @@ class AccountsConfig(AppConfig):
     def ready(self):
         # After every app's permissions exist (post_migrate of the last app is not ordered, so run each time).
         post_migrate.connect(_sync_roles, dispatch_uid="accounts.sync_roles")
+        from . import panels  # noqa: F401  (registers home-page panels)

@@ -124,3 +124,6 @@ class BackupCode(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["device", "code_hash"])]
+
+    def __str__(self) -> str:
+        return f"backup code #{self.pk}"

@@ -25,7 +25,7 @@ from .identity import clean_identity_number, clean_mobile
 from .models import ApiToken, BackupCodeDevice, Organisation, SecureTOTPDevice, User
 from .roles import ROLES
 
-TOKEN_PREFIX = "hdsp"
+TOKEN_PREFIX = "hdsp"  # noqa: S105 - a public marker, not a secret
 
 
 # --- organisations --------------------------------------------------------------------------------
@@ -278,7 +278,7 @@ def api_token_revoke(*, token: ApiToken, by) -> ApiToken:
 
 def api_token_authenticate(*, raw: str) -> ApiToken:
     """Resolve a presented token; raise a translated error that says what is wrong with it."""
-    parts = raw.split("_")
+    parts = raw.split("_", 2)  # the secret itself may contain "_"
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not parts[1] or not parts[2]:
         raise errors.PermissionDenied(_("Invalid API token."), code="invalid_token")
     token = ApiToken.objects.select_related("account", "organisation").filter(prefix=parts[1]).first()

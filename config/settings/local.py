@@ -4,8 +4,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "local-development-only-not-secret-7c1f3e0b9a")
 
-from .base import *  # noqa: E402,F403
-from .base import env  # noqa: E402
+from .base import *  # noqa: F403
+from .base import env
 
 DEBUG = env.bool("DEBUG", default=True)
 WHITENOISE_USE_FINDERS = True
