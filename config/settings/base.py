@@ -243,7 +243,7 @@ STORAGES = {
 }
 # Uploaded documents live outside the web root and are served only by permission-checking views.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
-MEDIA_URL = None
+MEDIA_URL = "/media/"  # never routed: documents are served only by permission-checking views
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
