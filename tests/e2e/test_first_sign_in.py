@@ -22,8 +22,6 @@ def test_demo_regulator_enrols_totp_and_uses_the_portal_in_both_languages(page):
     page.fill("input[name=username]", "demo_reviewer")
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.locator("main form button[type=submit]").first.click()
-    page.wait_for_load_state()
-    print(page.url, page.locator("main").inner_text()[:500])
     page.wait_for_url(re.compile(r"/accounts/two-factor/enrol/"))
     assert page.get_by_test_id("totp-qr").is_visible()
 
