@@ -10,6 +10,17 @@ from apps.regions.models import Region
 PASSWORD = "Correct-Horse-42!"
 
 
+def region(code: str) -> Region:
+    """A region, reloading the reference table if a transactional test flushed it."""
+    found = Region.objects.filter(code=code).first()
+    if found is None:
+        from apps.regions.services import regions_load
+
+        regions_load()
+        found = Region.objects.get(code=code)
+    return found
+
+
 class OrganisationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Organisation
@@ -18,7 +29,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"测试机构{n}")
     kind = Organisation.Kind.INSTITUTION
     level = ""
-    region = factory.LazyFunction(lambda: Region.objects.get(code="350102"))
+    region = factory.LazyFunction(lambda: region("350102"))
 
     @factory.post_generation
     def jurisdiction(obj, create, extracted, **kwargs):
@@ -28,8 +39,8 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
 
 
 def department(region_code: str | None, level: str, name: str | None = None) -> Organisation:
-    region = Region.objects.get(code=region_code) if region_code else None
-    return OrganisationFactory(kind=Organisation.Kind.DEPARTMENT, level=level, region=region,
+    region_row = region(region_code) if region_code else None
+    return OrganisationFactory(kind=Organisation.Kind.DEPARTMENT, level=level, region=region_row,
                                name=name or f"卫生健康部门-{region_code or 'national'}")
 
 

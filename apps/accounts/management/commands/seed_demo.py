@@ -7,7 +7,7 @@ password is DEMO_PASSWORD; none has a second factor yet, so the first sign-in en
 import hashlib
 
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import transaction
 from stdnum.cn import ric, uscc
 
@@ -68,7 +68,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if not Region.objects.filter(code=PROVINCE).exists():
-            raise CommandError("Region 350000 is missing: run `manage.py migrate` first (it loads the regions).")
+            # Normally loaded by migrate; a flushed database (transactional tests) has lost them.
+            from apps.regions.services import regions_load
+            from apps.workdays.services import calendar_days_load
+
+            regions_load()
+            calendar_days_load()
         with transaction.atomic():
             admin = self._platform_admin()
             with acting_as(admin):
