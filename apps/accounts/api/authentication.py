@@ -5,6 +5,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from apps.accounts import services
+from apps.accounts.api import schema  # noqa: F401  (registers the OpenAPI security scheme)
 from apps.core.errors import DomainError
 from apps.core.history import remember_request_user
 
