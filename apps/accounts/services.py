@@ -126,6 +126,8 @@ def _check_roles(organisation: Organisation, roles: list[str]) -> list[str]:
 def user_create(*, organisation: Organisation, username: str, full_name: str, email: str,
                 mobile: str = "", identity_number: str = "", roles: list[str], password: str, by) -> User:
     """Open a real-name account (SEC-5) in an organisation the acting user manages."""
+    if organisation is None:
+        raise errors.ValidationFailed(_("An account must belong to an organisation."))
     policy.require(by, "accounts.manage_members", organisation)
     cleaned = _clean_person(username=username, email=email, mobile=mobile, identity_number=identity_number)
     roles = _check_roles(organisation, roles)

@@ -7,7 +7,8 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -118,8 +119,9 @@ def organisation_list(request):
 
 def _managed_organisation(request) -> Organisation:
     organisation = request.user.organisation
-    policy.require(request.user, "accounts.manage_members", organisation) if organisation else \
-        policy.require(request.user, "accounts.manage_members")
+    if organisation is None:
+        raise Http404
+    policy.require(request.user, "accounts.manage_members", organisation)
     return organisation
 
 
@@ -223,11 +225,7 @@ def token_create(request):
 @require_POST
 def token_revoke(request, pk: int):
     organisation = _token_organisation(request)
-    token = ApiToken.objects.filter(organisation=organisation, pk=pk).first()
-    if token is None:
-        from django.http import Http404
-
-        raise Http404
+    token = get_object_or_404(ApiToken, organisation=organisation, pk=pk)
     services.api_token_revoke(token=token, by=request.user)
     messages.success(request, _("The token “%(name)s” has been revoked.") % {"name": token.name})
     return redirect("accounts:token_list")

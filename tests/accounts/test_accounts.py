@@ -112,6 +112,11 @@ def test_institution_admin_cannot_create_accounts_elsewhere(fujian):
     assert create(inst_admin, hospital, roles=["submitter"]).organisation == hospital
 
 
+def test_refuses_an_account_without_an_organisation(admin):
+    with pytest.raises(errors.ValidationFailed):
+        create(admin, None)
+
+
 def test_reviewer_cannot_create_accounts(fujian):
     reviewer = make_user(fujian, "reviewer")
     with pytest.raises(errors.PermissionDenied):

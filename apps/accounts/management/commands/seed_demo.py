@@ -98,7 +98,7 @@ class Command(BaseCommand):
         if org is not None:
             return org
         org = Organisation(name=name, kind=kind, level=level, region=region, credit_code=credit_code)
-        org.jurisdiction_prefix = organisation_jurisdiction(org) if region or kind != "department" else ""
+        org.jurisdiction_prefix = organisation_jurisdiction(org)
         org.save()
         return org
 
