@@ -10,12 +10,14 @@ install_otp_admin(admin.site)
 api_v1 = [
     path("", include("apps.accounts.api.urls")),
     path("", include("apps.notifications.api.urls")),
+    path("institutions/", include("apps.institutions.api.urls")),
 ]
 
 urlpatterns = [
     path("", include("apps.core.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("notifications/", include("apps.notifications.urls")),
+    path("institutions/", include("apps.institutions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

@@ -25,26 +25,60 @@ class Role:
 _SEE_ORGANISATIONS = ("accounts.view_organisation", "accounts.supervise_organisation")
 _OWN_ACCOUNTS = ("accounts.view_user", "accounts.add_user", "accounts.change_user", "accounts.manage_members")
 
+_I = "institutions."
+# Read access to institutions and everything about them, within the jurisdiction (SUP-4).
+_SEE_INSTITUTIONS = tuple(_I + p for p in (
+    "view_institution", "supervise_institution", "view_document", "view_admissionapplication",
+    "view_creditevent", "view_creditobjection", "view_creditrule", "view_creditgrade", "view_statusdecision",
+    "view_responsibilitytransfer", "view_entrustment", "view_profilechange",
+))
+_REVIEW_INSTITUTIONS = tuple(_I + p for p in (
+    "add_institution", "change_institution", "review_admission", "review_institution_change",
+    "import_institutions", "export_institutions", "view_importjob", "propose_status_decision",
+    "decide_credit_objection", "manage_transfer",
+))
+# An institution's own records (owner scope: its organisation only).
+_OWN_INSTITUTION = tuple(_I + p for p in (
+    "view_institution", "view_document", "view_admissionapplication", "view_creditevent",
+    "view_creditobjection", "view_creditrule", "view_creditgrade", "view_statusdecision",
+    "view_responsibilitytransfer", "view_entrustment", "view_profilechange",
+))
+_MANAGE_OWN_INSTITUTION = tuple(_I + p for p in (
+    "add_admissionapplication", "change_admissionapplication", "propose_institution_change",
+    "add_creditobjection", "confirm_transfer", "manage_entrustment",
+))
+
 ROLES: dict[str, Role] = {role.code: role for role in [
     # --- health administrative departments (M.6, M.28) ---------------------------------------
     Role("department_admin", _("Department administrator"), (DEPARTMENT,),
          (*_SEE_ORGANISATIONS, *_OWN_ACCOUNTS, "accounts.manage_api_tokens", "workdays.view_calendarday",
-          "workdays.add_calendarday", "workdays.change_calendarday", "workdays.delete_calendarday")),
-    Role("reviewer", _("Reviewer"), (DEPARTMENT,), (*_SEE_ORGANISATIONS, "accounts.view_user")),
-    Role("inspector", _("Inspector"), (DEPARTMENT,), (*_SEE_ORGANISATIONS,)),
-    Role("case_officer", _("Case officer"), (DEPARTMENT,), (*_SEE_ORGANISATIONS,)),
-    Role("standards_officer", _("Standards officer"), (DEPARTMENT,), (*_SEE_ORGANISATIONS,)),
-    Role("department_head", _("Department head"), (DEPARTMENT,), (*_SEE_ORGANISATIONS, "accounts.view_user")),
-    Role("auditor", _("Auditor"), (DEPARTMENT,), (*_SEE_ORGANISATIONS, "accounts.view_user")),
+          "workdays.add_calendarday", "workdays.change_calendarday", "workdays.delete_calendarday",
+          *_SEE_INSTITUTIONS, *_REVIEW_INSTITUTIONS, _I + "manage_credit_rules", _I + "adjust_credit")),
+    Role("reviewer", _("Reviewer"), (DEPARTMENT,),
+         (*_SEE_ORGANISATIONS, "accounts.view_user", *_SEE_INSTITUTIONS, *_REVIEW_INSTITUTIONS)),
+    Role("inspector", _("Inspector"), (DEPARTMENT,),
+         (*_SEE_ORGANISATIONS, *_SEE_INSTITUTIONS, _I + "propose_status_decision")),
+    Role("case_officer", _("Case officer"), (DEPARTMENT,),
+         (*_SEE_ORGANISATIONS, *_SEE_INSTITUTIONS, _I + "propose_status_decision")),
+    Role("standards_officer", _("Standards officer"), (DEPARTMENT,), (*_SEE_ORGANISATIONS, *_SEE_INSTITUTIONS)),
+    Role("department_head", _("Department head"), (DEPARTMENT,),
+         (*_SEE_ORGANISATIONS, "accounts.view_user", *_SEE_INSTITUTIONS, *_REVIEW_INSTITUTIONS,
+          _I + "decide_status_decision", _I + "adjust_credit")),
+    Role("auditor", _("Auditor"), (DEPARTMENT,),
+         (*_SEE_ORGANISATIONS, "accounts.view_user", *_SEE_INSTITUTIONS, _I + "view_importjob")),
     # --- responsible entities (M.5, M.17, M.28) ----------------------------------------------
     Role("institution_admin", _("Institution administrator"), (INSTITUTION, PROVIDER),
-         ("accounts.view_organisation", *_OWN_ACCOUNTS, "accounts.manage_api_tokens")),
+         ("accounts.view_organisation", *_OWN_ACCOUNTS, "accounts.manage_api_tokens",
+          *_OWN_INSTITUTION, *_MANAGE_OWN_INSTITUTION)),
     Role("top_leader", _("Top leader responsible for data security"), (INSTITUTION,),
-         ("accounts.view_organisation", "accounts.view_user")),
+         ("accounts.view_organisation", "accounts.view_user", *_OWN_INSTITUTION, _I + "confirm_transfer",
+          _I + "add_creditobjection")),
     Role("security_officer", _("Data security officer"), (INSTITUTION, PROVIDER),
-         ("accounts.view_organisation", "accounts.view_user")),
-    Role("data_steward", _("Data steward"), (INSTITUTION, PROVIDER), ("accounts.view_organisation",)),
-    Role("submitter", _("Submitter"), (INSTITUTION, PROVIDER), ("accounts.view_organisation",)),
+         ("accounts.view_organisation", "accounts.view_user", *_OWN_INSTITUTION)),
+    Role("data_steward", _("Data steward"), (INSTITUTION, PROVIDER),
+         ("accounts.view_organisation", _I + "view_institution", _I + "view_entrustment")),
+    Role("submitter", _("Submitter"), (INSTITUTION, PROVIDER),
+         ("accounts.view_organisation", _I + "view_institution")),
 ]}
 
 

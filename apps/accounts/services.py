@@ -129,6 +129,25 @@ def user_create(*, organisation: Organisation, username: str, full_name: str, em
     if organisation is None:
         raise errors.ValidationFailed(_("An account must belong to an organisation."))
     policy.require(by, "accounts.manage_members", organisation)
+    return _user_create(organisation=organisation, username=username, full_name=full_name, email=email,
+                        mobile=mobile, identity_number=identity_number, roles=roles, password=password, by=by)
+
+
+@transaction.atomic
+def applicant_account_create(*, organisation: Organisation, username: str, full_name: str, email: str,
+                             mobile: str, identity_number: str, password: str) -> User:
+    """The first account of an organisation that registers itself (INS-2 public sign-up).
+
+    Only for an organisation created in the same transaction with no members yet; the applicant
+    becomes its institution administrator and is the acting user of its own creation."""
+    if organisation.members.exists():
+        raise errors.PermissionDenied()
+    return _user_create(organisation=organisation, username=username, full_name=full_name, email=email,
+                        mobile=mobile, identity_number=identity_number, roles=["institution_admin"],
+                        password=password, by=None)
+
+
+def _user_create(*, organisation, username, full_name, email, mobile, identity_number, roles, password, by):
     cleaned = _clean_person(username=username, email=email, mobile=mobile, identity_number=identity_number)
     roles = _check_roles(organisation, roles)
     if not (full_name or "").strip():
@@ -143,7 +162,7 @@ def user_create(*, organisation: Organisation, username: str, full_name: str, em
     user.set_identity_number(cleaned["identity_number"])
     try:
         with transaction.atomic():
-            save_tracked(user, by=by, reason="account created")
+            save_tracked(user, by=by or user, reason="account created")
     except IntegrityError:  # a concurrent request took the name or identity between check and insert
         raise errors.ValidationFailed(
             field_errors={"username": [_("This user name or identity number is already registered.")]}

@@ -29,7 +29,7 @@ from . import errors
 @dataclass(frozen=True)
 class PolicyScope:
     region_field: str | None  # path to a Region FK (its value is the GB/T 2260 code) or a code column
-    owner_field: str | None  # path to the owning Organisation FK
+    owner_field: str | tuple[str, ...] | None  # path(s) to the owning Organisation FK; several = any of them
     public_filter: Q | None = None  # what anonymous visitors may see; None = nothing
 
 
@@ -80,9 +80,12 @@ def scope_filter(user, model) -> Q | None:
     if prefix is not None and scope.region_field:
         return Q() if prefix == "" else Q(**{f"{_code_lookup(scope.region_field)}__startswith": prefix})
     if user.organisation_id and scope.owner_field:
-        owner = scope.owner_field
-        lookup = owner if owner in ("pk", "id") or owner.endswith("_id") else f"{owner}_id"
-        return Q(**{lookup: user.organisation_id})
+        owners = scope.owner_field if isinstance(scope.owner_field, tuple) else (scope.owner_field,)
+        condition = Q()
+        for owner in owners:
+            lookup = owner if owner in ("pk", "id") or owner.endswith("_id") else f"{owner}_id"
+            condition |= Q(**{lookup: user.organisation_id})
+        return condition
     return None
 
 

@@ -56,6 +56,7 @@ LOCAL_APPS = [
     "apps.accounts",
     "apps.workdays",
     "apps.notifications",
+    "apps.institutions",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -245,6 +246,8 @@ STORAGES = {
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "/media/"  # never routed: documents are served only by permission-checking views
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+INSTITUTION_DOCUMENT_MAX_BYTES = env.int("INSTITUTION_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+INSTITUTION_IMPORT_MAX_BYTES = env.int("INSTITUTION_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # ==============================================================================================

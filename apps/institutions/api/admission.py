@@ -1,0 +1,3 @@
+"""admission endpoints of the regulatory access port."""
+
+urlpatterns: list = []

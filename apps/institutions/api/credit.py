@@ -1,0 +1,3 @@
+"""credit endpoints of the regulatory access port."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""entrustment endpoints of the regulatory access port."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""exit endpoints of the regulatory access port."""
+
+urlpatterns: list = []

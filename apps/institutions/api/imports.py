@@ -1,0 +1,3 @@
+"""imports endpoints of the regulatory access port."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""registry endpoints of the regulatory access port."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""transfer endpoints of the regulatory access port."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Home-page panels of the institutions app (filled as its areas land)."""

@@ -1,0 +1,3 @@
+"""credit pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""entrustment pages."""
+
+urlpatterns: list = []

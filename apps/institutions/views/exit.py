@@ -1,0 +1,3 @@
+"""exit pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""registry pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""transfer pages."""
+
+urlpatterns: list = []
