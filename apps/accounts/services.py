@@ -316,3 +316,17 @@ def api_token_authenticate(*, raw: str) -> ApiToken:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)  # not a change worth a history row
         token.last_used_at = now
     return token
+
+
+# --- the portal itself as an actor ------------------------------------------------------------------
+
+
+def system_account() -> User:
+    """The machine account that scheduled jobs act as, so their history rows name an actor."""
+    user = User.objects.filter(username="system", is_machine=True).first()
+    if user is None:
+        user, _created = User.objects.get_or_create(
+            username="system", defaults={"is_machine": True, "full_name": "平台自动任务", "is_active": True})
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user

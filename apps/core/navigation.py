@@ -17,6 +17,8 @@ class NavItem:
 
 NAVIGATION = [
     NavItem(_("Home"), "core:home"),
+    NavItem(_("Institutions"), "institutions:list", ("institutions.supervise_institution",)),
+    NavItem(_("Admission"), "institutions:admission_list", ("institutions.view_admissionapplication",)),
     NavItem(_("Organisations"), "accounts:organisation_list", ("accounts.supervise_organisation",)),
     NavItem(_("Accounts"), "accounts:member_list", ("accounts.manage_members",)),
     NavItem(_("API tokens"), "accounts:token_list", ("accounts.manage_api_tokens",)),

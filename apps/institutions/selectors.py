@@ -19,3 +19,39 @@ def institution_may_apply_for_data(organisation_id) -> bool:
 
 def institution_is_admitted(organisation_id) -> bool:
     return institution_status(organisation_id) == Institution.Status.ADMITTED
+
+
+def institution_search(user, params, queryset=None):
+    """The department list's filters, shared by the page, the API and the export (INS-1, SUP-4).
+
+    params: a QueryDict or dict with q (name fragment or exact credit code), region (code prefix
+    within the jurisdiction), type, hospital_grade, credit_grade, status, ownership."""
+    from django.db.models import Q
+
+    from apps.core import policy
+
+    rows = policy.visible(user, queryset if queryset is not None else Institution.objects.all(),
+                          "institutions.view_institution")
+    query = (params.get("q") or "").strip()
+    if query:
+        code = query.upper()
+        if len(code) == 18 and code.isalnum():
+            rows = rows.filter(credit_code=code)
+        else:
+            rows = rows.filter(Q(name__icontains=query) | Q(name_en__icontains=query) if query.isascii()
+                               else Q(name__icontains=query))
+    region = (params.get("region") or "").strip()
+    if region.isdigit():
+        from apps.regions.models import Region
+
+        prefix = Region.objects.filter(code=region).values_list("prefix", flat=True).first() or region
+        rows = rows.filter(region__code__startswith=prefix)
+    for field, choices in (("type", Institution.Type), ("hospital_grade", Institution.Grade),
+                           ("status", Institution.Status), ("ownership", Institution.Ownership)):
+        value = params.get(field) or ""
+        if value in choices.values:
+            rows = rows.filter(**{field: value})
+    grade = params.get("credit_grade") or ""
+    if len(grade) == 1 and grade.isalpha():
+        rows = rows.filter(credit_grade=grade.upper())
+    return rows

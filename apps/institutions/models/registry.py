@@ -112,6 +112,7 @@ class Institution(models.Model):
         indexes = [
             models.Index(OpClass("region", name="varchar_pattern_ops"), "name", name="inst_region_prefix_idx"),
             GinIndex(OpClass("name", name="gin_trgm_ops"), name="inst_name_trgm_idx"),
+            models.Index(fields=["name"], name="inst_name_idx"),
             models.Index(fields=["status", "name"], name="inst_status_name_idx"),
             models.Index(fields=["credit_grade", "name"], name="inst_grade_name_idx"),
             models.Index(fields=["type", "name"], name="inst_type_name_idx"),

@@ -75,3 +75,25 @@ def document_store_bytes(*, institution: Institution, kind: str, name: str, cont
     extension = ".pdf" if content_type == "application/pdf" else ""
     document.file.save(f"{digest[:32]}{extension}", ContentFile(content), save=False)
     return save_tracked(document, by=by, reason="generated")
+
+
+def may_add_documents(user, institution: Institution) -> bool:
+    """The supervising department (change rights) or the institution's own administrators."""
+    from apps.core import policy
+
+    if policy.can(user, "institutions.change_institution", institution):
+        return True
+    return (getattr(user, "organisation_id", None) == institution.pk
+            and policy.can(user, "institutions.propose_institution_change", institution))
+
+
+def institution_document_add(*, institution: Institution, kind: str, upload, by) -> Document:
+    """Add a document to an institution's file (INS-1): its own administrators or its department."""
+    from django.db import transaction
+
+    from apps.core import policy
+
+    with transaction.atomic():
+        if not may_add_documents(by, institution):
+            policy.require(by, "institutions.change_institution", institution)  # 404 or 403 as appropriate
+        return document_store(institution=institution, kind=kind, upload=upload, by=by)

@@ -47,6 +47,13 @@ def clean_credit_code(value: str) -> str:
                               % {"value": value}) from None
 
 
+def _is_county_level(region: Region) -> bool:
+    """County-level divisions, and the few prefecture cities without counties (e.g. Dongguan, 441900)."""
+    if region.level == Region.Level.COUNTY:
+        return True
+    return region.level == Region.Level.PREFECTURE and not Region.objects.filter(parent=region).exists()
+
+
 def institution_clean(data: dict, *, exclude_pk=None, check_unique: bool = True,
                       regions: dict | None = None) -> dict:
     """Validate profile data; return cleaned values (region as a Region) or raise ValidationFailed.
@@ -84,9 +91,8 @@ def institution_clean(data: dict, *, exclude_pk=None, check_unique: bool = True,
                            ("hospital_grade", Institution.Grade)):
         if cleaned.get(field) and cleaned[field] not in choices.values:
             fail(field, _("“%(value)s” is not one of the choices.") % {"value": cleaned[field]})
-    if "hospital_grade" in cleaned or "type" in cleaned:
-        if cleaned.get("type") not in GRADED_TYPES:
-            cleaned["hospital_grade"] = ""
+    if "type" in cleaned and cleaned["type"] not in GRADED_TYPES:
+        cleaned["hospital_grade"] = ""  # a grade only means something for hospitals
     if cleaned.get("region"):
         region = cleaned["region"]
         if not isinstance(region, Region):
@@ -95,7 +101,7 @@ def institution_clean(data: dict, *, exclude_pk=None, check_unique: bool = True,
         if region is None:
             fail("region", _("“%(value)s” is not a known administrative division code (GB/T 2260).")
                  % {"value": cleaned["region"]})
-        elif region.level != Region.Level.COUNTY:
+        elif not _is_county_level(region):
             fail("region", _("Choose a county-level division; “%(name)s” is not one.") % {"name": region.name})
         else:
             cleaned["region"] = region
@@ -143,7 +149,7 @@ def institution_create(*, data: dict, by, kind: str = Organisation.Kind.INSTITUT
     A department registering an institution must cover its region; a public registration passes the
     anonymous applicant's account as `by` after creating it."""
     missing = [f for f in REQUIRED_FIELDS if f not in data]
-    cleaned = institution_clean({**{f: "" for f in missing}, **data})
+    cleaned = institution_clean({**dict.fromkeys(missing, ""), **data})
     if by is not None and getattr(by, "is_regulator", False):
         prefix = policy.jurisdiction_prefix(by)
         if prefix and not cleaned["region"].code.startswith(prefix):
