@@ -17,7 +17,7 @@ from apps.core.pagination import paginate
 from ..forms import AccountFields, ApplicationFields, DecisionForm, ProfileForm
 from ..models import AdmissionApplication, Institution
 from ..services import admission as admission_services
-from ..services.registry import PROFILE_FIELDS
+from ..services.registry import PROFILE_FIELDS, institution_clean
 
 REGISTRATIONS_PER_HOUR = 5  # per client address: sign-up is public
 
@@ -37,12 +37,13 @@ def _place_errors(forms, error: errors.DomainError) -> None:
             str(m) for texts in leftover.values() for m in texts))
 
 
+def _throttle_key(request) -> str:
+    return f"institutions:register:{request.META.get('REMOTE_ADDR', '')}"
+
+
 def _throttled(request) -> bool:
-    key = f"institutions:register:{request.META.get('REMOTE_ADDR', '')}"
-    count = cache.get(key, 0)
-    if request.method == "POST":
-        cache.set(key, count + 1, 3600)
-    return count >= REGISTRATIONS_PER_HOUR
+    """Only successful registrations count: a visitor correcting mistakes is never locked out."""
+    return cache.get(_throttle_key(request), 0) >= REGISTRATIONS_PER_HOUR
 
 
 def register(request):
@@ -53,7 +54,9 @@ def register(request):
     if request.method == "POST":
         if _throttled(request):
             account.add_error(None, _("Too many registrations from your network; try again in an hour."))
-        elif all([account.is_valid(), profile.is_valid(), application.is_valid()]):
+        elif not all([account.is_valid(), profile.is_valid(), application.is_valid()]):
+            _precheck_profile(profile)
+        else:
             try:
                 created = admission_services.admission_register(
                     account=account.account_data(), profile=profile.profile_data(),
@@ -61,10 +64,20 @@ def register(request):
             except errors.ValidationFailed as error:
                 _place_errors([account, profile, application], _prefixed(error))
             else:
+                cache.set(_throttle_key(request), cache.get(_throttle_key(request), 0) + 1, 3600)
                 request.session["registered_application"] = created.number
                 return redirect("institutions:register_done")
     return render(request, "institutions/admission/register.html", {
         "account_form": account, "profile_form": profile, "application_form": application})
+
+
+def _precheck_profile(profile) -> None:
+    """Show the profile's rule errors (credit code, region...) together with the forms' own errors."""
+    if profile.is_valid():
+        try:
+            institution_clean(profile.profile_data())
+        except errors.ValidationFailed as error:
+            _place_errors([profile], error)
 
 
 def _prefixed(error: errors.ValidationFailed) -> errors.ValidationFailed:

@@ -9,6 +9,7 @@ import hashlib
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.module_loading import import_string
 from stdnum.cn import ric, uscc
 
 from apps.accounts.models import Organisation, User
@@ -40,6 +41,9 @@ DEMO_ACCOUNTS = [
     ("demo_provider_admin", "institution_admin", "邱明", "provider"),
 ]
 
+# Other apps' demo data, in order; each is `seed(admin) -> str` (a summary) and idempotent.
+DEMO_STEPS = ["apps.institutions.demo.seed"]
+
 COUNTY_INSTITUTIONS = ["人民医院", "中医院", "妇幼保健院", "疾病预防控制中心"]
 CITY_INSTITUTIONS = ["第一医院", "第二医院", "传染病医院"]
 PROVIDERS = ["福建省健康医疗大数据运营有限公司", "福州数字健康科技有限公司", "厦门医疗云服务有限公司"]
@@ -60,7 +64,7 @@ def demo_credit_code(seed: str, region_code: str, *, enterprise: bool = False) -
 
 def demo_identity_number(index: int, region_code: str = "350102") -> str:
     body = f"{region_code}{1970 + index % 30}{(index % 12) + 1:02d}{(index % 28) + 1:02d}{index % 1000:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + ric.calc_check_digit(body + "0")  # stdnum computes over the first 17 characters
 
 
 class Command(BaseCommand):
@@ -80,8 +84,10 @@ class Command(BaseCommand):
                 orgs = self._departments()
                 orgs.update(self._institutions())
                 created = self._accounts(orgs)
+                summaries = [import_string(step)(admin) for step in DEMO_STEPS]
         self.stdout.write(self.style.SUCCESS(
-            f"Demo data ready: {Organisation.objects.count()} organisations, {created} new accounts."))
+            f"Demo data ready: {Organisation.objects.count()} organisations, {created} new accounts; "
+            + "; ".join(summaries)))
 
     # --- platform -------------------------------------------------------------------------------
     def _platform_admin(self) -> User:
