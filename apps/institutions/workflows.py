@@ -47,4 +47,6 @@ TRANSFER_FLOW = Workflow("change of responsible entity", [
     Transition(T.Status.CONFIRMED, T.Status.CLOSED, "institutions.manage_transfer"),
     Transition(T.Status.DRAFT, T.Status.CANCELLED, "institutions.manage_transfer"),
     Transition(T.Status.AWAITING_CONFIRMATION, T.Status.CANCELLED, "institutions.manage_transfer"),
+    # The close refuses when the source acquired something after confirmation: cancel, open anew.
+    Transition(T.Status.CONFIRMED, T.Status.CANCELLED, "institutions.manage_transfer"),
 ])

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import environ
 from bootstrap_wrapper import get_bootstrap_dir
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from apps.core import localservices
@@ -164,6 +165,11 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-retry-unsent-email": {
         "task": "notifications.retry_unsent_email",
         "schedule": timedelta(minutes=10),
+    },
+    # INS-3/INS-4: every credit rating (expired effects drop out), then suspension proposals.
+    "institutions-credit-recompute-all": {
+        "task": "institutions.credit_recompute_all",
+        "schedule": crontab(hour=2, minute=30),
     },
 }
 

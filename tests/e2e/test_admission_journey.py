@@ -63,7 +63,7 @@ def test_an_institution_registers_and_a_reviewer_admits_it(page):
     assert page.get_by_test_id("application-status").inner_text() == "Submitted, awaiting review"
     assert page.get_by_test_id("application-documents").locator("li").count() == 3
     page.get_by_role("button", name="Approve admission").click()
-    page.wait_for_url(re.compile(rf"/institutions/admission/\d+/$"))
+    page.wait_for_url(re.compile(r"/institutions/admission/\d+/$"))
     assert page.get_by_test_id("application-status").inner_text() == "Approved"
     page.screenshot(path="var/e2e-admission-approved-en.png", full_page=True)
     assert Institution.objects.get(credit_code=code).status == Institution.Status.ADMITTED

@@ -85,7 +85,7 @@ def test_applicant_follows_and_resubmits_a_returned_application(client, gulou):
     assert b"Approve admission" not in page.content
     form = client.get(reverse("institutions:admission_resubmit", args=[application.pk]))
     assert form.status_code == 200
-    data = {key: value for key, value in profile("350102").items()}
+    data = dict(profile("350102"))
     data.update({"name": application.institution.name, "credit_code": application.institution.credit_code,
                  "contact_phone": "0591-88888888", "purpose": application.purpose})
     response = client.post(reverse("institutions:admission_resubmit", args=[application.pk]), data)
@@ -128,7 +128,7 @@ def test_documents_are_served_only_to_those_allowed(client, gulou, xiamen):
 
 def api_payload(**overrides):
     data = dict(profile("350102"))
-    data.update({key: value for key, value in ACCOUNT.items()})
+    data.update(ACCOUNT)
     data.update({"purpose": "接口申请", "document_licence": pdf(), "document_security": pdf(),
                  "document_appointment": png()})
     data.update(overrides)

@@ -112,7 +112,7 @@ def test_api_matrix(client, world, actor, endpoint):
 def test_api_list_is_scoped(client, world, actor):
     sign_in(client, world, actor)
     response = client.get(reverse("api:institutions-list"))
-    kind, role, side = actor
+    kind, _role, side = actor
     if kind == "anonymous":
         assert response.status_code == 401
         return

@@ -75,7 +75,7 @@ def population(gulou, xiamen):
 
 def test_list_is_limited_to_the_jurisdiction_and_searchable(client, population, gulou, django_assert_max_num_queries):
     login_verified(client, make_user(gulou, "reviewer"))
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         page = client.get(reverse("institutions:list"))
     content = page.content.decode()
     assert "鼓楼医院0" in content and "厦门思明医院" not in content
@@ -91,7 +91,7 @@ def test_list_query_count_does_not_grow_with_rows(client, gulou, django_assert_m
     for i in range(30):
         make_institution("350102", name=f"批量医院{i:02d}")
     login_verified(client, make_user(gulou, "reviewer"))
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("institutions:list"))
     assert response.content.decode().count("批量医院") == 25  # one page, no count query
 

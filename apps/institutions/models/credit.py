@@ -177,6 +177,9 @@ class CreditSnapshot(models.Model):
         ordering = ["institution", "computed_at"]
         indexes = [models.Index(fields=["institution", "computed_at"], name="credit_snapshot_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.grade} {self.score}"
+
 
 class CreditObjection(TrackedModel):
     """An institution contests one item of its rating; a department upholds (withdraws it) or rejects."""

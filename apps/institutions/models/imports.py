@@ -35,7 +35,9 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
-    policy_scope = PolicyScope(region_field="region", owner_field="department")
+    # Only the uploading department sees a job: the file holds personal contact data of people in
+    # institutions that a higher department has no reason to read before they are registered.
+    policy_scope = PolicyScope(region_field=None, owner_field="department")
 
     class Meta:
         verbose_name = _("import")

@@ -75,3 +75,6 @@ class TransferItem(models.Model):
         ordering = ["kind", "pk"]
         constraints = [models.UniqueConstraint(fields=["transfer", "kind", "object_id"],
                                                name="transfer_item_unique")]
+
+    def __str__(self) -> str:
+        return self.label

@@ -6,15 +6,30 @@ is recomputed at once, and everyone's nightly (effects expire, which is how cred
 from __future__ import annotations
 
 import datetime
+import logging
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.db.models import DateTimeField, Exists, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from apps.core import errors
 from apps.core.history import save_tracked
 
-from ..models import CreditEvent, CreditGrade, CreditRule, CreditScheme, Institution
+from ..models import (
+    CreditEvent,
+    CreditGrade,
+    CreditRule,
+    CreditScheme,
+    CreditSnapshot,
+    Institution,
+    StatusDecision,
+)
+
+logger = logging.getLogger(__name__)
 
 
 def credit_scheme() -> CreditScheme:
@@ -28,16 +43,25 @@ def _source_label(source) -> tuple[str, str]:
     return source._meta.label_lower, str(source.pk)
 
 
+def effective_until_for(occurred_on: datetime.date, duration_days: int) -> datetime.date:
+    """The last day an effect of `duration_days` days counts: the day it occurred is day one."""
+    return occurred_on + datetime.timedelta(days=max(duration_days, 1) - 1)
+
+
 @transaction.atomic
 def credit_event_record(*, institution_id, trigger: str, source, description: str, by,
                         occurred_on: datetime.date | None = None, source_url: str = "") -> CreditEvent | None:
-    """Raise the credit effect of `source` (any saved model instance) under the active rule for `trigger`.
+    """Raise the credit effect of `source` (any saved model instance) under the active rule for `trigger` (INS-3).
 
-    Idempotent: the same source raises the same rule once; calling again returns the existing event.
-    Returns None when no active rule reacts to the trigger (a department switched it off)."""
+    Idempotent: the same source raises the same rule once; calling again returns the existing event
+    (even a withdrawn one: an upheld objection is not undone by a repeated call). Returns None when no
+    active rule reacts to the trigger (a department switched it off). The rule's points and duration
+    are copied onto the event, so a later change of the rule affects future events only."""
     rule = CreditRule.objects.filter(trigger=trigger, is_active=True).first()
     if rule is None:
         return None
+    if not Institution.objects.filter(pk=institution_id).exists():
+        raise errors.NotFound()
     source_type, source_id = _source_label(source)
     existing = CreditEvent.objects.filter(institution_id=institution_id, rule=rule, source_type=source_type,
                                           source_id=source_id).first()
@@ -46,7 +70,7 @@ def credit_event_record(*, institution_id, trigger: str, source, description: st
     occurred_on = occurred_on or timezone.localdate()
     event = CreditEvent(
         institution_id=institution_id, rule=rule, points=rule.points, occurred_on=occurred_on,
-        effective_until=occurred_on + datetime.timedelta(days=rule.duration_days),
+        effective_until=effective_until_for(occurred_on, rule.duration_days),
         description=description[:300], source_type=source_type, source_id=source_id,
         source_url=source_url[:300], recorded_by=by,
     )
@@ -60,15 +84,19 @@ def credit_event_record(*, institution_id, trigger: str, source, description: st
     return event
 
 
-def grade_for(score: int) -> str:
+def grade_for(score: int, grades: list[CreditGrade] | None = None) -> str:
     """The grade a score earns: the highest band whose minimum it reaches, else the lowest band."""
-    bands = list(CreditGrade.objects.order_by("-min_score"))
+    bands = sorted(grades if grades is not None else CreditGrade.objects.all(), key=lambda g: -g.min_score)
+    if not bands:
+        raise errors.ValidationFailed(_("No credit grades are configured."))
     for band in bands:
         if score >= band.min_score:
             return band.code
     return bands[-1].code
 
 
+# One statement for any number of institutions. The grade is a CASE built from the (few) configured
+# bands, so no per-row subquery runs; only ratings that changed are written, each with a snapshot row.
 _RECOMPUTE_SQL = """
 WITH live AS (
     SELECT e.institution_id, SUM(e.points) AS points
@@ -83,9 +111,7 @@ WITH live AS (
     LEFT JOIN live ON live.institution_id = i.organisation_id
     {institution_filter}
 ), graded AS (
-    SELECT s.organisation_id, s.score,
-           COALESCE((SELECT g.code FROM institutions_creditgrade g WHERE s.score >= g.min_score
-                     ORDER BY g.min_score DESC LIMIT 1), %(lowest)s) AS grade
+    SELECT s.organisation_id, s.score, ({grade_case})::varchar(1) AS grade
     FROM scored s
 ), changed AS (
     UPDATE institutions_institution i
@@ -103,10 +129,21 @@ SELECT count(*) FROM snapshots
 """
 
 
-def credit_recompute(*, institution_ids=None, today: datetime.date | None = None) -> int:
-    """Recompute ratings (all, or the given institutions) in one statement; return how many changed.
+def _grade_case(grades: list[CreditGrade], params: dict) -> str:
+    """`CASE WHEN s.score >= %(g0_min)s THEN %(g0_code)s ... ELSE <lowest> END`, highest band first."""
+    branches = []
+    for index, grade in enumerate(sorted(grades, key=lambda g: -g.min_score)):
+        params[f"g{index}_min"], params[f"g{index}_code"] = grade.min_score, grade.code
+        branches.append(f"WHEN s.score >= %(g{index}_min)s THEN %(g{index}_code)s")
+    return f"CASE {' '.join(branches)} ELSE %(lowest)s END"
 
-    Only changed ratings are written, each with a snapshot row for the trend."""
+
+def credit_recompute(*, institution_ids=None, today: datetime.date | None = None) -> int:
+    """Recompute ratings (all, or the given institutions) in one statement; return how many changed (INS-3).
+
+    Only changed ratings are written, each with a snapshot row for the trend, so a nightly run over a
+    million institutions writes as many rows as ratings changed. `today` lets tests (and a catch-up
+    run) see which effects have expired by a given day."""
     scheme = credit_scheme()
     grades = list(CreditGrade.objects.order_by("min_score"))
     if not grades:
@@ -121,10 +158,74 @@ def credit_recompute(*, institution_ids=None, today: datetime.date | None = None
         params["ids"] = ids
         event_filter = "AND e.institution_id = ANY(%(ids)s)"
         institution_filter = "WHERE i.organisation_id = ANY(%(ids)s)"
-    sql = _RECOMPUTE_SQL.format(event_filter=event_filter, institution_filter=institution_filter)
+    sql = _RECOMPUTE_SQL.format(event_filter=event_filter, institution_filter=institution_filter,
+                                grade_case=_grade_case(grades, params))
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()[0]
+
+
+def credit_recompute_all(*, today: datetime.date | None = None) -> dict[str, int]:
+    """Nightly (INS-3, INS-4): recompute everyone, then propose suspension for admitted institutions
+    whose grade calls for it.
+
+    The recompute is one statement whatever the number of institutions. A proposal is made once per
+    fall into such a grade: not again while one is open, and not again after a department decided or
+    dismissed one, until the institution has left the grade and fallen into it again."""
+    from apps.accounts.services import system_account
+
+    changed = credit_recompute(today=today)
+    candidates = _suspension_candidates()
+    proposed = 0
+    if candidates:
+        grades = {grade.code: grade for grade in CreditGrade.objects.all()}
+        actor = system_account()
+        refused: list[tuple[int, str]] = []
+        for institution in candidates:
+            proposed += _propose_suspension(institution, grades.get(institution.credit_grade), actor, refused)
+        if refused:
+            logger.warning("credit: %d suspension proposals could not be made, e.g. %s", len(refused), refused[:5])
+    return {"changed": changed, "proposed": proposed}
+
+
+def _suspension_candidates():
+    """Admitted institutions in a suspending grade with no open proposal and none since they fell into it."""
+    suspending = list(CreditGrade.objects.filter(proposes_suspension=True).values_list("code", flat=True))
+    if not suspending:
+        return []
+    last_outside = (CreditSnapshot.objects.filter(institution=OuterRef("institution_id"))
+                    .exclude(grade__in=suspending).order_by("-computed_at").values("computed_at")[:1])
+    fell_in_at = Coalesce(Subquery(last_outside), Value(datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)),
+                          output_field=DateTimeField())
+    already = StatusDecision.objects.filter(institution=OuterRef("pk")).filter(
+        Q(status=StatusDecision.Status.PROPOSED)
+        | Q(ground=StatusDecision.Ground.CREDIT_GRADE, measure=StatusDecision.Measure.SUSPEND,
+            proposed_at__gt=fell_in_at))
+    return list(Institution.objects.filter(status=Institution.Status.ADMITTED, credit_grade__in=suspending)
+                .exclude(Exists(already)).order_by("pk"))
+
+
+def _propose_suspension(institution: Institution, grade: CreditGrade | None, actor, refused: list) -> bool:
+    """Ask the exit mechanism (INS-4) for a suspension proposal; False when one is already open."""
+    from .exit import status_decision_propose
+
+    with translation.override(settings.LANGUAGE_CODE):
+        facts = _(
+            "Credit score %(score)d, grade %(grade)s (%(label)s): this grade calls for the suspension of "
+            "admission (INS-3, INS-4)."
+        ) % {"score": institution.credit_score, "grade": institution.credit_grade,
+             "label": grade.label if grade else ""}
+    try:
+        with transaction.atomic():
+            status_decision_propose(institution=institution, measure="suspend", ground="credit_grade",
+                                    facts=facts, by=actor, source=None,
+                                    source_url=reverse("institutions:credit", args=[institution.pk]))
+    except errors.TransitionNotAllowed:
+        return False
+    except errors.DomainError as error:  # e.g. no department covers the region: report, go on with the rest
+        refused.append((institution.pk, str(error.message)))
+        return False
+    return True
 
 
 def credit_may_apply_for_data(institution: Institution) -> bool:
