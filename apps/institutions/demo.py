@@ -103,6 +103,54 @@ def _examples(admin: User) -> None:
     # Applications in every state (INS-2), each with its applicant's account.
     for offset, outcome in enumerate(("submitted", "returned", "refused", "approved")):
         _application_example(offset, outcome, reviewer)
+    # A closure whose data went to the department (INS-6): the closed status, with its record.
+    _closure_example(pool[5], reviewer, admin)
+    # The nightly run proposes suspension for the D grade (INS-3 -> INS-4).
+    from .services.credit import credit_recompute_all
+
+    credit_recompute_all()
+    _entrustment_and_change_examples()
+
+
+def _closure_example(institution: Institution, reviewer: User, admin: User) -> None:
+    from apps.accounts.services import user_create
+
+    from .services.transfer import transfer_close, transfer_confirm, transfer_open, transfer_submit
+
+    leader = user_create(organisation=institution.organisation, username="demo_closing_leader", full_name="冯立新",
+                         email="demo_closing_leader@portal.example", roles=["top_leader"],
+                         password=_demo_password(), by=admin)
+    transfer = transfer_open(source=institution, successor=None, reason="closure",
+                             description="演示数据：机构撤并注销，其健康医疗数据移交卫生健康行政部门。", by=reviewer)
+    transfer = transfer_submit(transfer=transfer, by=reviewer)
+    transfer = transfer_confirm(transfer=transfer, by=leader)
+    transfer_close(transfer=transfer, by=reviewer)
+
+
+def _demo_password() -> str:
+    from apps.accounts.management.commands.seed_demo import DEMO_PASSWORD
+
+    return DEMO_PASSWORD
+
+
+def _entrustment_and_change_examples() -> None:
+    """The demo hospital entrusts storage to the demo provider (INS-7) and proposes a change of its data."""
+    from .services.entrustment import entrustment_record
+    from .services.profile_change import profile_change_propose
+
+    hospital_admin = User.objects.filter(username="demo_inst_admin").select_related("organisation").first()
+    provider = Institution.objects.filter(organisation__kind="provider", status="admitted").order_by("pk").first()
+    if hospital_admin is None or provider is None:
+        return
+    hospital = Institution.objects.get(pk=hospital_admin.organisation_id)
+    today = timezone.localdate()
+    entrustment_record(
+        institution=hospital, provider=provider, scope="storage",
+        systems="电子病历系统、医院信息平台的数据备份存储", security_obligations="数据境内存储；访问留痕；每年开展一次恢复演练。",
+        starts_on=today.replace(month=1, day=1), ends_on=today.replace(year=today.year + 2, month=12, day=31),
+        agreement_upload=SimpleUploadedFile("委托协议.pdf", PDF, content_type="application/pdf"), by=hospital_admin)
+    profile_change_propose(institution=hospital, changes={"data_department_head": "黄晓婷"},
+                           reason="信息中心主任岗位调整。", by=hospital_admin)
 
 
 APPLICANTS = {  # outcome -> (institution name, applicant's full name)

@@ -3,6 +3,8 @@
 from apps.core.workflows import Transition, Workflow
 
 from .models import AdmissionApplication as A
+from .models import CreditObjection as O
+from .models import ImportJob as J
 from .models import Institution as I
 from .models import ProfileChange as P
 from .models import ResponsibilityTransfer as T
@@ -28,6 +30,9 @@ INSTITUTION_FLOW = Workflow("institution", [
     Transition(I.Status.ADMITTED, I.Status.CLOSED, "institutions.manage_transfer"),
     Transition(I.Status.SUSPENDED, I.Status.CLOSED, "institutions.manage_transfer"),
     Transition(I.Status.APPLICANT, I.Status.CLOSED, "institutions.manage_transfer"),
+    # A revoked or refused entity may still hold data that must be handed over (INS-6).
+    Transition(I.Status.REVOKED, I.Status.CLOSED, "institutions.manage_transfer"),
+    Transition(I.Status.REFUSED, I.Status.CLOSED, "institutions.manage_transfer"),
 ])
 
 DECISION_FLOW = Workflow("status decision", [
@@ -49,4 +54,15 @@ TRANSFER_FLOW = Workflow("change of responsible entity", [
     Transition(T.Status.AWAITING_CONFIRMATION, T.Status.CANCELLED, "institutions.manage_transfer"),
     # The close refuses when the source acquired something after confirmation: cancel, open anew.
     Transition(T.Status.CONFIRMED, T.Status.CANCELLED, "institutions.manage_transfer"),
+])
+
+CREDIT_OBJECTION_FLOW = Workflow("credit objection", [
+    Transition(O.Status.SUBMITTED, O.Status.UPHELD, "institutions.decide_credit_objection"),
+    Transition(O.Status.SUBMITTED, O.Status.REJECTED, "institutions.decide_credit_objection"),
+])
+
+IMPORT_FLOW = Workflow("institution import", [
+    Transition(J.Status.VALIDATED, J.Status.IMPORTING, "institutions.import_institutions"),
+    Transition(J.Status.VALIDATING, J.Status.CANCELLED, "institutions.import_institutions"),
+    Transition(J.Status.VALIDATED, J.Status.CANCELLED, "institutions.import_institutions"),
 ])

@@ -307,6 +307,17 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status` with different choices; name each set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "InstitutionStatusEnum": "apps.institutions.models.Institution.Status",
+        "AdmissionStatusEnum": "apps.institutions.models.AdmissionApplication.Status",
+        "ImportJobStatusEnum": "apps.institutions.models.ImportJob.Status",
+        "TransferStatusEnum": "apps.institutions.models.ResponsibilityTransfer.Status",
+        "ProfileChangeStatusEnum": "apps.institutions.models.ProfileChange.Status",
+        "CreditObjectionStatusEnum": "apps.institutions.models.CreditObjection.Status",
+        "CreditEventStatusEnum": "apps.institutions.models.CreditEvent.Status",
+        "EntrustmentStatusEnum": "apps.institutions.models.Entrustment.Status",
+    },
 }
 
 # ==============================================================================================

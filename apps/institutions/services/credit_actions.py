@@ -19,9 +19,9 @@ from django.utils.translation import gettext_lazy
 from apps.accounts.models import User
 from apps.core import errors, policy
 from apps.core.history import save_tracked
-from apps.core.workflows import Transition, Workflow
 
 from ..models import CreditEvent, CreditObjection, CreditRule, CreditTrigger, Institution
+from ..workflows import CREDIT_OBJECTION_FLOW
 from .credit import credit_recompute, effective_until_for
 from .messages import portal_notify
 from .registry import responsible_department
@@ -32,11 +32,6 @@ ADJUSTMENT_LIMIT = 50
 MAX_ADJUSTMENT_DAYS = 3 * 365
 
 Objection = CreditObjection.Status
-# Kept with its service until the lead moves it into workflows.py with the other tables.
-OBJECTION_FLOW = Workflow("credit objection", [
-    Transition(Objection.SUBMITTED, Objection.UPHELD, "institutions.decide_credit_objection"),
-    Transition(Objection.SUBMITTED, Objection.REJECTED, "institutions.decide_credit_objection"),
-])
 
 
 def _users_with(organisation_id, codename: str):
@@ -159,7 +154,7 @@ def credit_objection_decide(*, objection, uphold: bool, reason: str, by) -> Cred
                  .select_related("event__rule", "institution").get(pk=objection.pk))
     policy.require(by, "institutions.decide_credit_objection", objection)  # 404 before 409 for outsiders
     target = Objection.UPHELD if uphold else Objection.REJECTED
-    OBJECTION_FLOW.check(by, objection, objection.status, target)
+    CREDIT_OBJECTION_FLOW.check(by, objection, objection.status, target)
     reason = _require_reason(reason)
     objection.status, objection.decided_by, objection.decided_at = target, by, timezone.now()
     objection.decision_reason = reason

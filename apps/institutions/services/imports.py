@@ -27,10 +27,10 @@ from simple_history.utils import bulk_create_with_history
 
 from apps.accounts.models import Organisation, User
 from apps.core import errors, policy
-from apps.core.workflows import Transition, Workflow
 from apps.regions.models import Region
 
 from ..models import ImportJob, Institution
+from ..workflows import IMPORT_FLOW
 from .admission import PROVIDER_TYPES
 from .import_files import (
     EXAMPLE_CREDIT_CODE,
@@ -52,11 +52,6 @@ IMPORT_PERMISSION = "institutions.import_institutions"
 
 S = ImportJob.Status
 # Moves a person makes; the system moves validating -> validated/failed and importing -> done/failed.
-IMPORT_FLOW = Workflow("institution import", [
-    Transition(S.VALIDATED, S.IMPORTING, IMPORT_PERMISSION),
-    Transition(S.VALIDATING, S.CANCELLED, IMPORT_PERMISSION),
-    Transition(S.VALIDATED, S.CANCELLED, IMPORT_PERMISSION),
-])
 RUNNING = (S.VALIDATING, S.IMPORTING)
 
 
