@@ -6,6 +6,11 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+SUPERVISION = _("Supervision")
+MY_INSTITUTION = _("My institution")
+PUBLIC = _("Public information")
+ADMINISTRATION = _("Administration")
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -13,39 +18,81 @@ class NavItem:
     url_name: str
     any_permission: tuple[str, ...] = ()
     staff_only: bool = False
+    group: str | None = None  # items of one group share a dropdown menu
+    organisation_kinds: tuple[str, ...] = ()  # shown only to members of these kinds of organisation
 
 
+_I = "institutions."
 NAVIGATION = [
     NavItem(_("Home"), "core:home"),
-    NavItem(_("Institutions"), "institutions:list", ("institutions.supervise_institution",)),
-    NavItem(_("Admission"), "institutions:admission_list", ("institutions.view_admissionapplication",)),
-    NavItem(_("Exit decisions"), "institutions:decision_list", ("institutions.propose_status_decision",
-                                                                 "institutions.decide_status_decision")),
-    NavItem(_("Credit objections"), "institutions:credit_objections", ("institutions.decide_credit_objection",)),
-    NavItem(_("Credit rules"), "institutions:credit_rules", ("institutions.manage_credit_rules",)),
-    NavItem(_("Directory"), "institutions:directory"),
-    NavItem(_("Blacklist"), "institutions:blacklist"),
-    NavItem(_("My institution"), "institutions:my_profile", ("institutions.propose_institution_change",)),
-    NavItem(_("Profile changes"), "institutions:profile_change_list", ("institutions.review_institution_change",)),
-    NavItem(_("Entity changes"), "institutions:transfer_list", ("institutions.manage_transfer",
-                                                                "institutions.confirm_transfer")),
-    NavItem(_("Organisations"), "accounts:organisation_list", ("accounts.supervise_organisation",)),
-    NavItem(_("Accounts"), "accounts:member_list", ("accounts.manage_members",)),
-    NavItem(_("API tokens"), "accounts:token_list", ("accounts.manage_api_tokens",)),
-    NavItem(_("Holiday calendar"), "admin:workdays_calendarday_changelist", (), staff_only=True),
-    NavItem(_("API documentation"), "api-docs"),
+    # --- departments ------------------------------------------------------------------------------
+    NavItem(_("Institutions"), "institutions:list", (_I + "supervise_institution",), group=SUPERVISION),
+    NavItem(_("Admission applications"), "institutions:admission_list", (_I + "review_admission",),
+            group=SUPERVISION),
+    NavItem(_("Profile changes"), "institutions:profile_change_list", (_I + "review_institution_change",),
+            group=SUPERVISION),
+    NavItem(_("Credit objections"), "institutions:credit_objections", (_I + "decide_credit_objection",),
+            group=SUPERVISION),
+    NavItem(_("Exit decisions"), "institutions:decision_list",
+            (_I + "propose_status_decision", _I + "decide_status_decision"), group=SUPERVISION),
+    NavItem(_("Changes of responsible entity"), "institutions:transfer_list", (_I + "manage_transfer",),
+            group=SUPERVISION),
+    NavItem(_("Imports"), "institutions:import_list", (_I + "import_institutions",), group=SUPERVISION),
+    NavItem(_("Credit rules and grades"), "institutions:credit_rules", (_I + "view_creditrule",),
+            group=SUPERVISION, organisation_kinds=("department",)),
+    # --- institutions and providers -----------------------------------------------------------------
+    NavItem(_("Profile and rating"), "institutions:my_profile", (_I + "view_institution",), group=MY_INSTITUTION,
+            organisation_kinds=("institution", "provider")),
+    NavItem(_("Admission applications"), "institutions:admission_list", (_I + "view_admissionapplication",),
+            group=MY_INSTITUTION, organisation_kinds=("institution", "provider")),
+    NavItem(_("Changes of responsible entity"), "institutions:transfer_list", (_I + "confirm_transfer",),
+            group=MY_INSTITUTION, organisation_kinds=("institution", "provider")),
+    NavItem(_("Entrusted to us"), "institutions:entrusted_to_us", (_I + "view_entrustment",),
+            group=MY_INSTITUTION, organisation_kinds=("provider",)),
+    # --- everyone -------------------------------------------------------------------------------------
+    NavItem(_("Directory of institutions"), "institutions:directory", group=PUBLIC),
+    NavItem(_("Blacklist"), "institutions:blacklist", group=PUBLIC),
+    # --- administration -------------------------------------------------------------------------------
+    NavItem(_("Organisations"), "accounts:organisation_list", ("accounts.supervise_organisation",),
+            group=ADMINISTRATION),
+    NavItem(_("Accounts"), "accounts:member_list", ("accounts.manage_members",), group=ADMINISTRATION),
+    NavItem(_("API tokens"), "accounts:token_list", ("accounts.manage_api_tokens",), group=ADMINISTRATION),
+    NavItem(_("Holiday calendar"), "admin:workdays_calendarday_changelist", (), staff_only=True,
+            group=ADMINISTRATION),
+    NavItem(_("API documentation"), "api-docs", group=ADMINISTRATION),
 ]
 
 
+def _visible(item: NavItem, user) -> bool:
+    if item.staff_only and not user.is_staff:
+        return False
+    if item.organisation_kinds and not user.is_superuser:
+        organisation = getattr(user, "organisation", None)
+        if organisation is None or organisation.kind not in item.organisation_kinds:
+            return False
+    return not (item.any_permission and not user.is_superuser
+                and not any(user.has_perm(p) for p in item.any_permission))
+
+
 def navigation_for(user) -> list[dict]:
-    items = []
+    """Top-level entries; grouped items become one entry with `children` (a dropdown), in first-seen order."""
+    entries: list[dict] = []
+    groups: dict[str, dict] = {}
     for item in NAVIGATION:
-        if item.staff_only and not user.is_staff:
-            continue
-        if item.any_permission and not user.is_superuser and not any(user.has_perm(p) for p in item.any_permission):
+        if not _visible(item, user):
             continue
         try:
-            items.append({"label": item.label, "url": reverse(item.url_name), "url_name": item.url_name})
+            entry = {"label": item.label, "url": reverse(item.url_name), "url_name": item.url_name}
         except NoReverseMatch:
             continue
-    return items
+        if item.group is None:
+            entries.append(entry)
+            continue
+        group = groups.get(str(item.group))
+        if group is None:
+            group = groups[str(item.group)] = {"label": item.group, "children": [], "url_names": []}
+            entries.append(group)
+        if entry["url_name"] not in group["url_names"]:
+            group["children"].append(entry)
+            group["url_names"].append(entry["url_name"])
+    return entries

@@ -21,7 +21,7 @@ def test_an_institution_registers_and_a_reviewer_admits_it(page):
     # 1. A visitor registers in Chinese, choosing the region through the cascading picker.
     page.goto("/accounts/login/")
     page.get_by_test_id("register-link").click()
-    assert page.locator("h1").inner_text() == "登记单位并申请准入"
+    assert page.locator("h1").inner_text() == "注册机构并申请准入"
     form = page.get_by_test_id("register-form")
     form.locator("#id_name").fill("福州市鼓楼区健康数据应用中心")
     form.locator("#id_credit_code").fill(code)

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from apps.accounts.models import User
 from apps.core import errors, policy
@@ -32,6 +32,15 @@ ADJUSTMENT_LIMIT = 50
 MAX_ADJUSTMENT_DAYS = 3 * 365
 
 Objection = CreditObjection.Status
+
+
+def _in_portal_language(message, **params) -> str:
+    """Stored descriptions are records: written in the portal's language, whatever the actor's language."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(translation.gettext(message)) % params
 
 
 def _users_with(organisation_id, codename: str):
@@ -97,7 +106,7 @@ def credit_adjust(*, institution, points, reason: str, by, until: datetime.date 
     event = CreditEvent(
         institution=institution, rule=rule, points=points, occurred_on=today,
         effective_until=until or effective_until_for(today, rule.duration_days),
-        description=(_("Adjustment by %(department)s") % {"department": department})[:300],
+        description=_in_portal_language(gettext_noop("Adjustment by %(department)s"), department=department)[:300],
         source_type=ADJUSTMENT_SOURCE, source_id=uuid.uuid4().hex, source_url=_credit_url(institution.pk),
         reason=reason, recorded_by=by,
     )

@@ -51,6 +51,10 @@ def institution_detail(request, pk: int):
     return render(request, "institutions/registry/detail.html", {
         "institution": institution, "tab": "profile", "open_application": open_application,
         "can_edit": policy.can(request.user, "institutions.change_institution", institution),
+        "can_propose": (request.user.is_regulator
+                        and policy.can(request.user, "institutions.propose_status_decision", institution)),
+        "can_transfer": (request.user.is_regulator and institution.status != Institution.Status.CLOSED
+                         and policy.can(request.user, "institutions.manage_transfer", institution)),
         "profile_fields": [(Institution._meta.get_field(name).verbose_name, _display(institution, name))
                            for name in registry_services.PROFILE_FIELDS],
     })
