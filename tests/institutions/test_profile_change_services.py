@@ -1,6 +1,8 @@
 """Institutions propose changes to their own profile; departments review them (INS-1, INS-5)."""
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 
 from apps.core import errors
 from apps.institutions.models import Institution, ProfileChange
@@ -99,7 +101,11 @@ def test_approval_applies_the_values_and_history_names_reviewer_and_change_INS_1
     assert institution.address == "福州市鼓楼区新院路8号" and institution.security_officer_name == "周八"
     latest = institution.history.first()
     assert latest.history_user == dept and f"profile change #{change.pk}" in latest.history_change_reason
-    assert Notification.objects.filter(recipient=source_admin, title__contains="approved").exists()
+    # Notifications are written in the portal's language (Chinese), whoever acts.
+    with translation.override("zh-hans"):
+        expected = gettext("Your profile change was approved")
+    assert expected != "Your profile change was approved"
+    assert Notification.objects.filter(recipient=source_admin, title=expected).exists()
 
 
 def test_a_hospital_grade_alone_keeps_the_hospital_type(source, source_admin, dept):

@@ -247,11 +247,16 @@ def test_one_open_transfer_per_source(dept, source, successor):
     assert first.number in refused.value.field_errors["source"][0]
 
 
-def test_a_revoked_or_closed_source_cannot_hand_over(dept, source, successor):
-    institution_set_status(institution=source, status=Institution.Status.REVOKED, by=dept, reason="test")
+def test_a_closed_source_cannot_hand_over_again(dept, source, successor):
+    institution_set_status(institution=source, status=Institution.Status.CLOSED, by=dept, reason="test")
     with pytest.raises(errors.ValidationFailed) as refused:
         open_transfer(source, successor, dept)
     assert "source" in refused.value.field_errors
+
+
+def test_a_revoked_source_still_hands_over_what_it_holds_INS_6(dept, source, successor):
+    institution_set_status(institution=source, status=Institution.Status.REVOKED, by=dept, reason="test")
+    assert open_transfer(source, successor, dept).status == "draft"
 
 
 def test_closing_before_confirmation_is_refused(dept, source, successor, source_admin):
