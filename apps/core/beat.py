@@ -27,8 +27,17 @@ class SingleBeatScheduler(PersistentScheduler):
         self._lock_value = f"{socket.gethostname()}:{os.getpid()}"
         self._redis = _lock_client()
         self._key = settings.CACHES["default"].get("KEY_PREFIX", "") + ":" + LOCK_KEY
+        # `celery beat` builds a lazy scheduler just to print its banner, then the real one, in the
+        # same process: only a working scheduler takes the lock, and this process may take it again.
+        if kwargs.get("lazy"):
+            super().__init__(*args, **kwargs)
+            return
         if not self._redis.set(self._key, self._lock_value, nx=True, ex=LOCK_SECONDS):
             holder = self._redis.get(self._key)
+            if holder == self._lock_value.encode():
+                self._redis.expire(self._key, LOCK_SECONDS)
+                super().__init__(*args, **kwargs)
+                return
             raise AnotherBeatIsRunning(
                 f"Another Celery beat holds the lock ({holder.decode() if holder else '?'}); "
                 "exactly one beat may run."
