@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("apps.accounts.api.urls")),
     path("", include("apps.notifications.api.urls")),
     path("institutions/", include("apps.institutions.api.urls")),
+    path("standards/", include("apps.standards.api.urls")),
 ]
 
 urlpatterns = [
@@ -18,6 +19,7 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("notifications/", include("apps.notifications.urls")),
     path("institutions/", include("apps.institutions.urls")),
+    path("standards/", include("apps.standards.urls")),
     path("regions/", include("apps.regions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

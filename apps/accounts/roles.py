@@ -48,37 +48,53 @@ _MANAGE_OWN_INSTITUTION = tuple(_I + p for p in (
     "add_creditobjection", "confirm_transfer", "manage_entrustment",
 ))
 
+_S = "standards."
+_READ_STANDARDS = tuple(_S + p for p in (
+    "view_standard", "view_frameworkcategory", "view_plannedstandard", "view_workplan", "view_workplanitem",
+    "view_milestone", "view_publiccomment", "view_reviewopinion", "view_effectivenessassessment",
+))
+_SEE_ADOPTION = (_S + "view_adoptiondeclaration", _S + "view_conformanceevaluation", _S + "monitor_adoption")
+_MANAGE_STANDARDS = tuple(_S + p for p in (
+    "manage_standard", "add_standard", "change_standard", "answer_comment", "decide_proposal",
+    "view_standardproposal", "view_workinggroupmember", "view_expertreviewer", "evaluate_conformance",
+    "assess_effectiveness", "add_frameworkcategory", "change_frameworkcategory", "add_plannedstandard",
+    "change_plannedstandard", "add_workplan", "change_workplan", "add_workplanitem", "change_workplanitem",
+    "add_milestone", "change_milestone",
+))
+_OWN_STANDARDS_WORK = (_S + "view_adoptiondeclaration", _S + "view_conformanceevaluation")
+
 ROLES: dict[str, Role] = {role.code: role for role in [
     # --- health administrative departments (M.6, M.28) ---------------------------------------
     Role("department_admin", _("Department administrator"), (DEPARTMENT,),
          (*_SEE_ORGANISATIONS, *_OWN_ACCOUNTS, "accounts.manage_api_tokens", "workdays.view_calendarday",
           "workdays.add_calendarday", "workdays.change_calendarday", "workdays.delete_calendarday",
-          *_SEE_INSTITUTIONS, *_REVIEW_INSTITUTIONS, _I + "manage_credit_rules", _I + "adjust_credit")),
+          *_SEE_INSTITUTIONS, *_REVIEW_INSTITUTIONS, _I + "manage_credit_rules", _I + "adjust_credit", *_READ_STANDARDS, *_SEE_ADOPTION)),
     Role("reviewer", _("Reviewer"), (DEPARTMENT,),
-         (*_SEE_ORGANISATIONS, "accounts.view_user", *_SEE_INSTITUTIONS, *_REVIEW_INSTITUTIONS)),
+         (*_SEE_ORGANISATIONS, "accounts.view_user", *_SEE_INSTITUTIONS, *_REVIEW_INSTITUTIONS, *_READ_STANDARDS, *_SEE_ADOPTION)),
     Role("inspector", _("Inspector"), (DEPARTMENT,),
-         (*_SEE_ORGANISATIONS, *_SEE_INSTITUTIONS, _I + "propose_status_decision")),
+         (*_SEE_ORGANISATIONS, *_SEE_INSTITUTIONS, _I + "propose_status_decision", *_READ_STANDARDS, *_SEE_ADOPTION)),
     Role("case_officer", _("Case officer"), (DEPARTMENT,),
-         (*_SEE_ORGANISATIONS, *_SEE_INSTITUTIONS, _I + "propose_status_decision")),
-    Role("standards_officer", _("Standards officer"), (DEPARTMENT,), (*_SEE_ORGANISATIONS, *_SEE_INSTITUTIONS)),
+         (*_SEE_ORGANISATIONS, *_SEE_INSTITUTIONS, _I + "propose_status_decision", *_READ_STANDARDS)),
+    Role("standards_officer", _("Standards officer"), (DEPARTMENT,), (*_SEE_ORGANISATIONS, *_SEE_INSTITUTIONS, *_READ_STANDARDS, *_SEE_ADOPTION, *_MANAGE_STANDARDS)),
     Role("department_head", _("Department head"), (DEPARTMENT,),
          (*_SEE_ORGANISATIONS, "accounts.view_user", *_SEE_INSTITUTIONS, *_REVIEW_INSTITUTIONS,
-          _I + "decide_status_decision", _I + "adjust_credit")),
+          _I + "decide_status_decision", _I + "adjust_credit", *_READ_STANDARDS, *_SEE_ADOPTION, _S + "approve_standard", _S + "view_standardproposal", _S + "assess_effectiveness",
+          _S + "add_standard")),  # a head's "revise" decision registers the revision project (STD-7)
     Role("auditor", _("Auditor"), (DEPARTMENT,),
-         (*_SEE_ORGANISATIONS, "accounts.view_user", *_SEE_INSTITUTIONS, _I + "view_importjob")),
+         (*_SEE_ORGANISATIONS, "accounts.view_user", *_SEE_INSTITUTIONS, _I + "view_importjob", *_READ_STANDARDS, *_SEE_ADOPTION, _S + "view_standardproposal")),
     # --- responsible entities (M.5, M.17, M.28) ----------------------------------------------
     Role("institution_admin", _("Institution administrator"), (INSTITUTION, PROVIDER),
          ("accounts.view_organisation", *_OWN_ACCOUNTS, "accounts.manage_api_tokens",
-          *_OWN_INSTITUTION, *_MANAGE_OWN_INSTITUTION)),
+          *_OWN_INSTITUTION, *_MANAGE_OWN_INSTITUTION, *_READ_STANDARDS, *_OWN_STANDARDS_WORK, _S + "declare_adoption", _S + "self_assess_conformance")),
     Role("top_leader", _("Top leader responsible for data security"), (INSTITUTION,),
          ("accounts.view_organisation", "accounts.view_user", *_OWN_INSTITUTION, _I + "confirm_transfer",
-          _I + "add_creditobjection")),
+          _I + "add_creditobjection", *_READ_STANDARDS, *_OWN_STANDARDS_WORK)),
     Role("security_officer", _("Data security officer"), (INSTITUTION, PROVIDER),
-         ("accounts.view_organisation", "accounts.view_user", *_OWN_INSTITUTION)),
+         ("accounts.view_organisation", "accounts.view_user", *_OWN_INSTITUTION, *_READ_STANDARDS, *_OWN_STANDARDS_WORK, _S + "self_assess_conformance")),
     Role("data_steward", _("Data steward"), (INSTITUTION, PROVIDER),
-         ("accounts.view_organisation", _I + "view_institution", _I + "view_entrustment")),
+         ("accounts.view_organisation", _I + "view_institution", _I + "view_entrustment", *_READ_STANDARDS, *_OWN_STANDARDS_WORK, _S + "declare_adoption")),
     Role("submitter", _("Submitter"), (INSTITUTION, PROVIDER),
-         ("accounts.view_organisation", _I + "view_institution")),
+         ("accounts.view_organisation", _I + "view_institution", *_READ_STANDARDS)),
 ]}
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 SUPERVISION = _("Supervision")
 MY_INSTITUTION = _("My institution")
+STANDARDS = _("Standards")
 PUBLIC = _("Public information")
 ADMINISTRATION = _("Administration")
 
@@ -23,6 +24,7 @@ class NavItem:
 
 
 _I = "institutions."
+_S = "standards."
 NAVIGATION = [
     NavItem(_("Home"), "core:home"),
     # --- departments ------------------------------------------------------------------------------
@@ -40,6 +42,25 @@ NAVIGATION = [
     NavItem(_("Imports"), "institutions:import_list", (_I + "import_institutions",), group=SUPERVISION),
     NavItem(_("Credit rules and grades"), "institutions:credit_rules", (_I + "view_creditrule",),
             group=SUPERVISION, organisation_kinds=("department",)),
+    # --- standards: registry and proposals (STD-1, STD-2, STD-8) -------------------------------------------
+    NavItem(_("Standards registry"), "standards:list", (_S + "view_standard",), group=STANDARDS),
+    NavItem(_("Standard proposals"), "standards:proposal_list", (_S + "view_standardproposal",), group=STANDARDS,
+            organisation_kinds=("department",)),
+    # --- standards: lifecycle work lists (STD-3); anyone may be named to a working group or as an expert --------
+    NavItem(_("My drafts"), "standards:my_drafts", (_S + "view_standard",), group=STANDARDS),
+    NavItem(_("Reviews assigned to me"), "standards:my_reviews", (_S + "view_standard",), group=STANDARDS),
+    # --- standards: plans, adoption, conformance, effectiveness (STD-4 to STD-7) ---------------------------
+    NavItem(_("Framework plan"), "standards:framework", (_S + "view_frameworkcategory",), group=STANDARDS,
+            organisation_kinds=("department",)),
+    NavItem(_("Annual work plans"), "standards:workplans", (_S + "view_workplan",), group=STANDARDS,
+            organisation_kinds=("department",)),
+    NavItem(_("Adoption of standards"), "standards:adoption", (_S + "monitor_adoption",), group=STANDARDS,
+            organisation_kinds=("department",)),
+    NavItem(_("Conformance evaluations"), "standards:conformance_list", (_S + "evaluate_conformance",),
+            group=STANDARDS, organisation_kinds=("department",)),
+    NavItem(_("Effectiveness assessments"), "standards:assessment_list",
+            (_S + "assess_effectiveness", _S + "approve_standard"), group=STANDARDS,
+            organisation_kinds=("department",)),
     # --- institutions and providers -----------------------------------------------------------------
     NavItem(_("Profile and rating"), "institutions:my_profile", (_I + "view_institution",), group=MY_INSTITUTION,
             organisation_kinds=("institution", "provider")),
@@ -49,9 +70,16 @@ NAVIGATION = [
             group=MY_INSTITUTION, organisation_kinds=("institution", "provider")),
     NavItem(_("Entrusted to us"), "institutions:entrusted_to_us", (_I + "view_entrustment",),
             group=MY_INSTITUTION, organisation_kinds=("provider",)),
+    NavItem(_("Standards we apply"), "standards:my_adoption", (_S + "view_adoptiondeclaration",),
+            group=MY_INSTITUTION, organisation_kinds=("institution", "provider")),
+    NavItem(_("Conformance with standards"), "standards:conformance_mine", (_S + "view_conformanceevaluation",),
+            group=MY_INSTITUTION, organisation_kinds=("institution", "provider")),
     # --- everyone -------------------------------------------------------------------------------------
     NavItem(_("Directory of institutions"), "institutions:directory", group=PUBLIC),
     NavItem(_("Blacklist"), "institutions:blacklist", group=PUBLIC),
+    NavItem(_("Standards"), "standards:public_list", group=PUBLIC),
+    NavItem(_("Open for comment"), "standards:open_comments", group=PUBLIC),
+    NavItem(_("Propose a standard"), "standards:propose", group=PUBLIC),
     # --- administration -------------------------------------------------------------------------------
     NavItem(_("Organisations"), "accounts:organisation_list", ("accounts.supervise_organisation",),
             group=ADMINISTRATION),

@@ -31,6 +31,9 @@ class PolicyScope:
     region_field: str | None  # path to a Region FK (its value is the GB/T 2260 code) or a code column
     owner_field: str | tuple[str, ...] | None  # path(s) to the owning Organisation FK; several = any of them
     public_filter: Q | None = None  # what anonymous visitors may see; None = nothing
+    # Reference data every signed-in user with the permission may see whole (standards, catalogues of
+    # codes): no jurisdiction or ownership applies; writes still need the role and the workflow.
+    shared: bool = False
 
 
 def _scope_of(model) -> PolicyScope:
@@ -76,6 +79,8 @@ def scope_filter(user, model) -> Q | None:
         return Q()
     if user.organisation_id is not None and not user.organisation.is_active:
         return None  # a suspended or closed organisation acts on nothing
+    if scope.shared:
+        return Q()
     prefix = jurisdiction_prefix(user)
     if prefix is not None and scope.region_field:
         return Q() if prefix == "" else Q(**{f"{_code_lookup(scope.region_field)}__startswith": prefix})

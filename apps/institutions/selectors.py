@@ -21,6 +21,25 @@ def institution_is_admitted(organisation_id) -> bool:
     return institution_status(organisation_id) == Institution.Status.ADMITTED
 
 
+def admitted_institutions_in(prefix: str):
+    """Admitted institutions whose region code starts with `prefix` ("" = the whole country).
+
+    A queryset, so callers count it, group it or use its primary keys as a subquery in one statement
+    (standards adoption rates, STD-5); the region prefix uses `inst_region_prefix_idx`."""
+    rows = Institution.objects.filter(status=Institution.Status.ADMITTED)
+    return rows.filter(region__code__startswith=prefix) if prefix else rows
+
+
+def admitted_count_by_region(prefix: str, digits: int) -> dict[str, int]:
+    """{first `digits` digits of the region code: admitted institutions} within `prefix`, in one GROUP BY."""
+    from django.db.models import Count
+    from django.db.models.functions import Substr
+
+    rows = (admitted_institutions_in(prefix).order_by().annotate(area=Substr("region_id", 1, digits))
+            .values("area").annotate(total=Count("pk")).values_list("area", "total"))
+    return dict(rows)
+
+
 def institution_search(user, params, queryset=None):
     """The department list's filters, shared by the page, the API and the export (INS-1, SUP-4).
 

@@ -58,6 +58,7 @@ LOCAL_APPS = [
     "apps.workdays",
     "apps.notifications",
     "apps.institutions",
+    "apps.standards",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -170,6 +171,16 @@ CELERY_BEAT_SCHEDULE = {
     "institutions-credit-recompute-all": {
         "task": "institutions.credit_recompute_all",
         "schedule": crontab(hour=2, minute=30),
+    },
+    # STD-1: published standards come into force on their date (older versions become superseded).
+    "standards-bring-into-force": {
+        "task": "standards.bring_into_force",
+        "schedule": crontab(hour=0, minute=20),
+    },
+    # STD-5: adoption monitors get the declarations made or withdrawn in their jurisdiction in the last day.
+    "standards-adoption-changes-digest": {
+        "task": "standards.adoption_changes_digest",
+        "schedule": crontab(hour=6, minute=15),
     },
 }
 
@@ -317,6 +328,22 @@ SPECTACULAR_SETTINGS = {
         "CreditObjectionStatusEnum": "apps.institutions.models.CreditObjection.Status",
         "CreditEventStatusEnum": "apps.institutions.models.CreditEvent.Status",
         "EntrustmentStatusEnum": "apps.institutions.models.Entrustment.Status",
+        "AdoptionStatusEnum": "apps.standards.models.AdoptionDeclaration.Status",
+        "ConformanceStatusEnum": "apps.standards.models.ConformanceEvaluation.Status",
+        "ConformanceLevelEnum": "apps.standards.models.ConformanceEvaluation.Level",
+        "ConformanceResultEnum": "apps.standards.models.ConformanceEvaluation.Result",
+        "EffectivenessStatusEnum": "apps.standards.models.EffectivenessAssessment.Status",
+        "EffectivenessDecisionEnum": "apps.standards.models.EffectivenessAssessment.Decision",
+        "WorkPlanItemStatusEnum": "apps.standards.models.WorkPlanItem.Status",
+        "StandardStatusEnum": "apps.standards.models.Standard.Status",
+        "PublicCommentAnswerEnum": "apps.standards.models.PublicComment.Answer",
+        "PublicCommentAnswerInputEnum": "apps.standards.api.lifecycle.ANSWER_CHOICES",
+        "StandardLevelEnum": "apps.standards.models.Standard.Level",
+        "StandardNatureEnum": "apps.standards.models.Standard.Nature",
+        "StandardRegistrableStatusEnum": "apps.standards.api.registry_serializers.REGISTRABLE_STATUS_CHOICES",
+        "StandardProposalStatusEnum": "apps.standards.models.StandardProposal.Status",
+        "StandardProposalKindEnum": "apps.standards.models.StandardProposal.Kind",
+        "StandardProposalDecisionEnum": "apps.standards.api.registry_serializers.PROPOSAL_DECISION_CHOICES",
     },
 }
 

@@ -1,0 +1,1 @@
+"""The standards app's write API; each area lives in its own module."""
