@@ -127,7 +127,8 @@ def _work_plan() -> None:
     done_by = datetime.date(today.year, 12, 31)
     items = [
         ("组织开展电子病历基本数据集标准实施情况评估", done_by),
-        ("完成互联网医院诊疗数据集立项论证", datetime.date(today.year, max(today.month - 1, 1), 15)),
+        # overdue on every day of the year but the first (due dates stay inside the plan year)
+        ("完成互联网医院诊疗数据集立项论证", max(datetime.date(today.year, 1, 1), today - datetime.timedelta(days=20))),
         ("健康医疗数据去标识化技术要求征求意见与专家审查", done_by),
     ]
     for title, due in items:
