@@ -196,7 +196,9 @@ def test_a_public_proposal_becomes_a_standard_in_force_is_adopted_and_revised(pa
     form.locator("[name=text]").fill("建议在消息格式中增加数据版本号字段，便于平台识别接口版本。")
     submit(page, form.locator("button[type=submit]"))
     comment = PublicComment.objects.get(standard=standard)
-    assert f"#{comment.pk}" in page.get_by_test_id("comment-received").inner_text()
+    assert page.get_by_test_id("comment-received").inner_text() == zh(
+        "Comment #%(number)s on %(code)s will be answered by the working group; the answer is published with the "
+        "comment (without your e-mail address).") % {"number": comment.pk, "code": standard.code}
     assert (comment.answer, comment.author_id, comment.clause) == (PublicComment.Answer.PENDING, None, "6.3")
 
     # ... and the officer accepts it on the workbench (the answer form posts with htmx and swaps the comment).

@@ -5,7 +5,8 @@ import datetime
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from apps.institutions.models import Institution
 from apps.notifications.models import Notification
@@ -56,15 +57,20 @@ def test_std5_nightly_digest_one_notification_per_monitor_with_the_jurisdictions
     institution_user = make_user(hospital.organisation, "institution_admin")
 
     assert adoption_digest_send() == 4
+    # Stored notifications are in the portal's language (Chinese) whoever or whatever sends them.
+    with translation.override("zh-hans"):
+        declared_word, withdrawn_word = gettext("declared"), gettext("withdrawn")
+        title = gettext("Standards adoption: %(declared)d declared, %(withdrawn)d withdrawn in the last day")
+    assert declared_word != "declared"
     for person in (fuzhou_officer, fuzhou_auditor):
         [note] = Notification.objects.filter(recipient=person)
-        assert hospital.name in note.body and in_force.code in note.body and "declared" in note.body
+        assert hospital.name in note.body and in_force.code in note.body and declared_word in note.body
         assert changes["siming"].name not in note.body
         assert note.url == reverse("standards:adoption_changes")
-        assert "1 declared, 0 withdrawn" in note.title
+        assert note.title == title % {"declared": 1, "withdrawn": 0}
     [note] = Notification.objects.filter(recipient=xiamen_officer)
-    assert changes["siming"].name in note.body and "withdrawn" in note.body and hospital.name not in note.body
-    assert "0 declared, 1 withdrawn" in note.title
+    assert changes["siming"].name in note.body and withdrawn_word in note.body and hospital.name not in note.body
+    assert note.title == title % {"declared": 0, "withdrawn": 1}
     [note] = Notification.objects.filter(recipient=fujian_head)
     assert hospital.name in note.body and changes["siming"].name in note.body
     assert changes["taijiang"].name not in note.body  # its declaration is three days old

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -204,37 +205,41 @@ def _monitors():
 def adoption_digest_send(*, now: datetime.datetime | None = None, hours: int = 24) -> int:
     """Nightly (STD-5): each monitor gets one notification listing the declarations made or withdrawn in
     the department's jurisdiction during the last `hours`; nobody gets an empty one. Returns the number of
-    people notified.
+    people notified. Written in the portal's language, like every stored notification.
 
     The changes are read once for the whole country and split by jurisdiction prefix in memory, so the
     number of queries does not grow with the number of departments."""
-    from django.urls import reverse
-
-    from apps.institutions.services.messages import portal_notify
-
     now = now or timezone.now()
-    since = now - datetime.timedelta(hours=hours)
-    changes = adoption_changes_since("", since)
+    changes = adoption_changes_since("", now - datetime.timedelta(hours=hours))
     if not changes:
         return 0
     by_department: dict[int, list] = {}
     for person in _monitors():
         by_department.setdefault(person.organisation_id, []).append(person)
     notified = 0
-    for people in by_department.values():
-        prefix = people[0].organisation.jurisdiction_prefix
-        mine = [c for c in changes if c.declaration.region_id.startswith(prefix)]
-        if not mine:
-            continue
-        declared = sum(1 for c in mine if c.kind == "declared")
-        lines = [f"{c.at:%Y-%m-%d %H:%M} {c.declaration.organisation.name} · {c.declaration.standard.code} · "
-                 f"{c.label}" for c in mine[:DIGEST_LINES]]
-        if len(mine) > DIGEST_LINES:
-            lines.append(_("… and %(more)d more on the recent-changes page.") % {"more": len(mine) - DIGEST_LINES})
-        portal_notify(
-            recipients=people,
-            title=gettext_lazy("Standards adoption: %(declared)d declared, %(withdrawn)d withdrawn in the last day"),
-            params={"declared": declared, "withdrawn": len(mine) - declared},
-            body="\n".join(lines).replace("%", "%%"), url=reverse("standards:adoption_changes"))
-        notified += len(people)
+    with translation.override(settings.LANGUAGE_CODE):
+        for people in by_department.values():
+            notified += _digest_to(people, changes)
     return notified
+
+
+def _digest_to(people: list, changes: list) -> int:
+    from django.urls import reverse
+
+    from apps.institutions.services.messages import portal_notify
+
+    prefix = people[0].organisation.jurisdiction_prefix
+    mine = [c for c in changes if c.declaration.region_id.startswith(prefix)]
+    if not mine:
+        return 0
+    declared = sum(1 for c in mine if c.kind == "declared")
+    lines = [f"{c.at:%Y-%m-%d %H:%M} {c.declaration.organisation.name} · {c.declaration.standard.code} · "
+             f"{c.label}" for c in mine[:DIGEST_LINES]]
+    if len(mine) > DIGEST_LINES:
+        lines.append(_("… and %(more)d more on the recent-changes page.") % {"more": len(mine) - DIGEST_LINES})
+    portal_notify(
+        recipients=people,
+        title=gettext_lazy("Standards adoption: %(declared)d declared, %(withdrawn)d withdrawn in the last day"),
+        params={"declared": declared, "withdrawn": len(mine) - declared},
+        body="\n".join(lines).replace("%", "%%"), url=reverse("standards:adoption_changes"))
+    return len(people)
