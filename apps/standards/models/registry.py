@@ -97,7 +97,7 @@ class Standard(TrackedModel):
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     category = models.ForeignKey(FrameworkCategory, on_delete=models.PROTECT, related_name="standards",
                                  verbose_name=_("framework category"))
-    scope_note = models.TextField(_("scope"), blank=True)
+    scope_note = models.TextField(_("scope of application"), blank=True)
     responsible_department = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("responsible department"))

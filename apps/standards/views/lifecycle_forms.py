@@ -107,7 +107,7 @@ class AbolishForm(forms.Form):
 class DraftForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=300)
     title_en = forms.CharField(label=_("English title"), max_length=400, required=False)
-    scope_note = forms.CharField(label=_("Scope"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    scope_note = forms.CharField(label=_("Scope of application"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
     text_upload = forms.FileField(label=_("Draft text (PDF)"), required=False,
                                   help_text=_("Leave empty to keep the current text."))
 

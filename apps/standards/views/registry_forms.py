@@ -90,7 +90,7 @@ class StandardForm(forms.Form):
     responsible_department = forms.ModelChoiceField(
         label=_("Responsible department"), required=False,
         queryset=Organisation.objects.filter(kind=Organisation.Kind.DEPARTMENT, is_active=True).order_by("name"))
-    scope_note = forms.CharField(label=_("Scope"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    scope_note = forms.CharField(label=_("Scope of application"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     published_on = forms.DateField(label=_("Published"), required=False, widget=DateInput)
     in_force_on = forms.DateField(label=_("In force from"), required=False, widget=DateInput)
     abolished_on = forms.DateField(label=_("Abolished"), required=False, widget=DateInput)
