@@ -34,6 +34,10 @@ class PolicyScope:
     # Reference data every signed-in user with the permission may see whole (standards, catalogues of
     # codes): no jurisdiction or ownership applies; writes still need the role and the workflow.
     shared: bool = False
+    # For shared rows: where the custodian's region is (e.g. the responsible department's). Any
+    # permission other than view_* then needs a department whose jurisdiction covers it; rows without
+    # a custodian region are the national department's. Object grants still apply (drafters, experts).
+    custodian_region_field: str | None = None
 
 
 def _scope_of(model) -> PolicyScope:
@@ -127,9 +131,23 @@ def can(user, perm: str, obj: models.Model) -> bool:
         return False
     if user.is_superuser:
         return True
-    if user.has_perm(perm) and _in_scope(user, obj):
+    if user.has_perm(perm) and _in_scope(user, obj) and _custodian_allows(user, perm, obj):
         return True
     return _has_direct_grants(type(obj)) and user.has_perm(perm, obj)
+
+
+def _custodian_allows(user, perm: str, obj) -> bool:
+    """Shared reference data is read by all, but changed only by its custodian department or one above it."""
+    scope = _scope_of(type(obj))
+    if not (scope.shared and scope.custodian_region_field) or _codename(perm).startswith("view_"):
+        return True
+    prefix = jurisdiction_prefix(user)
+    if prefix is None:
+        return False
+    if prefix == "":
+        return True
+    condition = Q(**{f"{_code_lookup(scope.custodian_region_field)}__startswith": prefix})
+    return type(obj)._default_manager.filter(condition, pk=obj.pk).exists()
 
 
 def _in_scope(user, obj) -> bool:

@@ -113,8 +113,11 @@ class Standard(TrackedModel):
     text_name = models.CharField(_("file name"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("registered"), default=timezone.now, editable=False)
 
+    # Everyone signed in reads the registry; only the responsible department, a department above it or
+    # the national department (for standards without a responsible department) moves or edits a standard.
     policy_scope = PolicyScope(region_field=None, owner_field=None,
-                               public_filter=models.Q(status__in=PUBLIC_STATUSES), shared=True)
+                               public_filter=models.Q(status__in=PUBLIC_STATUSES), shared=True,
+                               custodian_region_field="responsible_department__region")
 
     class Meta:
         verbose_name = _("standard")

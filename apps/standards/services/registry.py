@@ -262,6 +262,20 @@ def _check_supersedes(data: dict, values: dict, standard: Standard | None, fail)
 # --- services ------------------------------------------------------------------------------------------------
 
 
+def _check_custodian(values: dict, by) -> None:
+    """A local department registers standards it (or a department below it) is responsible for; by
+    default itself. Only the national department registers standards without a responsible department."""
+    prefix = policy.jurisdiction_prefix(by)
+    if prefix in (None, ""):
+        return
+    if values.get("responsible_department") is None:
+        values["responsible_department"] = by.organisation
+    department = values["responsible_department"]
+    if not (department.region_id or "").startswith(prefix):
+        raise errors.ValidationFailed(field_errors={"responsible_department": [
+            _("Choose your own department or a department of your jurisdiction.")]})
+
+
 @transaction.atomic
 def standard_create(*, data: dict, by, status: str = S.PROJECT) -> Standard:
     """Register a standard (STD-1): a new project (provisional code allowed), or a standard already issued
@@ -272,6 +286,7 @@ def standard_create(*, data: dict, by, status: str = S.PROJECT) -> Standard:
         raise errors.ValidationFailed(field_errors={"status": [
             _("A standard is registered as a project, as published or as in force.")]})
     values = _clean(data, standard=None, status=status)
+    _check_custodian(values, by)
     standard = Standard(status=status, **values)
     reason = "project registered" if status == S.PROJECT else f"registered ({status})"
     return save_tracked(standard, by=by, reason=reason)
