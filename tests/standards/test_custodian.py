@@ -60,3 +60,48 @@ def test_a_local_department_registers_only_for_itself_or_below(fujian, national)
         standard_create(data={**data, "code": "DB35/T 9904-2026", "responsible_department": national}, by=officer)
     assert "responsible_department" in refused.value.field_errors
     assert not Standard.objects.filter(code="DB35/T 9904-2026").exists()
+
+
+def test_a_local_department_cannot_hand_its_standard_outside_its_jurisdiction(fujian, fuzhou, national):
+    """Editing the registry data must not move custody where the editor could not have registered it: to a
+    department outside its jurisdiction, or to none (which makes it the national department's)."""
+    from apps.standards.services.registry import standard_update
+
+    officer = make_user(fujian, "standards_officer")
+    owned = make_standard(code="DB35/T 9905-2026", status=Standard.Status.PROJECT, level=Standard.Level.LOCAL,
+                          nature=Standard.Nature.RECOMMENDED, responsible_department=fujian)
+    for department in (national, None):
+        with pytest.raises(errors.ValidationFailed) as refused:
+            standard_update(standard=owned, data={"responsible_department": department}, by=officer)
+        assert "responsible_department" in refused.value.field_errors
+        assert Standard.objects.get(pk=owned.pk).responsible_department == fujian
+    standard_update(standard=owned, data={"responsible_department": fuzhou}, by=officer)  # below it: allowed
+    assert Standard.objects.get(pk=owned.pk).responsible_department == fuzhou
+
+
+def test_a_local_department_cannot_have_a_national_standard_superseded(fujian, fuzhou):
+    """A newer version ends the older one when it comes into force (nightly, as the system account): a province
+    may replace its own or a city's standard, never a national one, neither when registering nor by editing."""
+    from apps.standards.services.lifecycle import standards_bring_into_force_due
+    from apps.standards.services.registry import standard_update
+
+    national_one = make_standard(code="WS/T 9906-2020", status=Standard.Status.IN_FORCE,
+                                 published_on=datetime.date(2020, 1, 1), in_force_on=datetime.date(2020, 7, 1))
+    city_one = make_standard(code="DB35/T 9907-2020", status=Standard.Status.IN_FORCE, level=Standard.Level.LOCAL,
+                             nature=Standard.Nature.RECOMMENDED, responsible_department=fuzhou,
+                             published_on=datetime.date(2020, 1, 1), in_force_on=datetime.date(2020, 7, 1))
+    officer = make_user(fujian, "standards_officer")
+    data = {"code": "DB35/T 9908-2024", "title": "福建省替代行业标准的地方标准", "category": category(),
+            "published_on": datetime.date(2024, 1, 10), "in_force_on": datetime.date(2024, 3, 1),
+            "supersedes": national_one, "allow_other_series": True}
+    with pytest.raises(errors.ValidationFailed) as refused:
+        standard_create(data=dict(data), by=officer, status=Standard.Status.PUBLISHED)
+    assert "supersedes" in refused.value.field_errors
+    own = standard_create(data={**data, "supersedes": None}, by=officer, status=Standard.Status.PUBLISHED)
+    with pytest.raises(errors.ValidationFailed) as refused:
+        standard_update(standard=own, data={"supersedes": national_one, "allow_other_series": True}, by=officer)
+    assert "supersedes" in refused.value.field_errors
+    standard_update(standard=own, data={"supersedes": city_one, "allow_other_series": True}, by=officer)
+    standards_bring_into_force_due()
+    assert Standard.objects.get(pk=national_one.pk).status == Standard.Status.IN_FORCE
+    assert Standard.objects.get(pk=city_one.pk).status == Standard.Status.SUPERSEDED

@@ -111,6 +111,25 @@ def test_public_sees_only_answered_comments_without_email(client, national, peop
     assert [row["text"] for row in public["results"]] == ["已答复"] and "author_email" not in public["results"][0]
 
 
+def test_public_comments_api_never_names_the_commenter(client, national, people):
+    """Anonymous readers get the organisation of an answered comment, never the commenter's name (as the
+    public pages); the people at work still see it."""
+    standard = drive_to(S.PUBLIC_COMMENT, national, people)
+    with on(TODAY):
+        answered = comment(standard, text="已答复")
+        login_verified(client, people["lead"])
+        client.post(api("comment-answer", standard, answered.pk), {"answer": "accepted"},
+                    content_type="application/json")
+        staff = client.get(api("comments", standard)).json()
+        client.logout()
+        public = client.get(api("comments", standard)).json()
+        created = client.post(api("comments", standard), {"author_name": "李四", "author_email": "li@example.cn",
+                                                          "text": "再议"}, content_type="application/json")
+    assert staff["results"][0]["author_name"] == answered.author_name
+    assert "author_name" not in public["results"][0] and "author_organisation" in public["results"][0]
+    assert created.status_code == 201 and "author_name" not in created.json()
+
+
 def test_comments_of_a_draft_not_public_are_not_found_for_anonymous(client, national, people, today):
     standard = drive_to(S.DRAFTING, national, people)
     assert client.get(api("comments", standard)).status_code == 404

@@ -141,3 +141,19 @@ def test_only_the_owning_departments_officers_change_a_plan(plan, fujian, nation
         with pytest.raises(errors.PermissionDenied):
             add_item(plan, user)
     assert not WorkPlanItem.objects.exists()
+
+
+def test_the_page_offers_changes_exactly_when_the_service_allows_them(plan, officer, fujian):
+    """The rule lives in the service; the page asks it (own department, the role, an active organisation)."""
+    from apps.standards.services.plans import workplan_may_change
+
+    item = add_item(plan, officer)
+    other = make_user(fujian, "standards_officer")
+    assert workplan_may_change(officer, plan) and not workplan_may_change(other, plan)
+    with pytest.raises(errors.PermissionDenied):
+        workplan_item_progress(item=item, progress=10, status=WorkPlanItem.Status.IN_PROGRESS, by=other)
+    officer.organisation.is_active = False
+    officer.organisation.save(update_fields=["is_active"])
+    assert not workplan_may_change(officer, plan)
+    with pytest.raises((errors.PermissionDenied, errors.NotFound)):
+        workplan_item_progress(item=item, progress=10, status=WorkPlanItem.Status.IN_PROGRESS, by=officer)

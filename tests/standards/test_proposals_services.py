@@ -197,3 +197,25 @@ def test_officers_of_the_target_department_are_told_first(provincial_officer, of
     proposal = submit(kind="revision", target=target.code)
     assert proposals.proposal_officers(proposal) == [provincial_officer]
     assert proposals.proposal_officers(submit(proposer_email="x@example.cn")) == [officer]
+
+
+def test_a_revision_proposal_is_decided_only_by_the_custodian_of_its_target(provincial_officer, officer, fujian,
+                                                                            xiamen):
+    """Rejecting (or accepting) the revision of a standard is a decision about that standard: a city below the responsible
+    province, or a province for a national standard, may not take it; the responsible department or one above it may."""
+    from tests.conftest import make_user
+
+    local = issued("DB35/T 90510-2020", responsible_department=fujian)
+    national_one = issued("WS/T 90511-2020")
+    to_revise_local = submit(kind="revision", target=local.code)
+    to_revise_national = submit(kind="revision", target=national_one.code, proposer_email="y@example.cn")
+    other_city = make_user(xiamen, "standards_officer")
+    for user, proposal in ((other_city, to_revise_local), (provincial_officer, to_revise_national)):
+        with pytest.raises(errors.PermissionDenied):
+            proposals.proposal_decide(proposal=proposal, accept=False, reason="不符合卫生健康信息标准范围。", by=user)
+        proposal.refresh_from_db()
+        assert proposal.status == P.Status.SUBMITTED and not proposals.proposal_may_decide(user, proposal)
+    decided = proposals.proposal_decide(proposal=to_revise_local, accept=False, reason="本省暂不修订该标准。",
+                                        by=provincial_officer)
+    assert decided.status == P.Status.REJECTED
+    assert proposals.proposal_may_decide(officer, to_revise_national)

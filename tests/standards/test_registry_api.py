@@ -91,3 +91,14 @@ def test_officers_read_and_decide_proposals_through_the_api(client, officer):
     assert client.post(decide, {"decision": "accept"}, content_type="application/json").status_code == 409
     assert StandardProposal.objects.get().status == StandardProposal.Status.ACCEPTED
     assert Standard.objects.get(code="WS/T 482-2016").status == S.UNDER_REVISION
+
+
+def test_an_unknown_category_or_superseded_code_is_a_translated_field_error(client, officer):
+    login_verified(client, officer)
+    response = client.post(reverse("api:standards-list"), {
+        "code": "WS/T XXX-20XX", "title": "接口测试项目", "category": "99.99", "supersedes": "WS 1-2000"},
+        content_type="application/json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 400
+    fields = response.json()["error"]["fields"]
+    assert fields["supersedes"] == ["未登记编号为 WS 1-2000 的标准。"]
+    assert "99.99" in fields["category"][0]

@@ -136,3 +136,17 @@ def test_a_user_without_the_view_role_still_downloads_public_texts(client, natio
     registry.standard_text_upload(standard=in_force, upload=pdf(), by=officer)
     login_verified(client, make_user(national))
     assert client.get(reverse("standards:text", args=[in_force.pk])).status_code == 200
+
+
+def test_a_nul_character_in_a_search_is_ignored_not_a_server_error(client, officer):
+    """PostgreSQL refuses NUL in text: a search term carrying one (a mistyped or hostile URL) must not answer 500
+    on the public list, the staff lists or the API."""
+    public = {"q": "WS/T 447\x00", "category": "02\x00"}
+    assert client.get(reverse("standards:public_list"), public).status_code == 200
+    assert client.get(reverse("api:standards-public-list"), public).status_code == 200
+    login_verified(client, make_user(officer.organisation, "standards_officer", "department_head"))
+    for name in ("standards:list", "standards:proposal_list", "standards:conformance_list", "api:standards-list"):
+        response = client.get(reverse(name), public)
+        assert response.status_code == 200, name
+    found = client.get(reverse("standards:list"), {"q": "WS/T 447-2014\x00"}).content.decode()
+    assert "WS/T 447-2014" in found

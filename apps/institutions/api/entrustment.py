@@ -71,7 +71,7 @@ class EntrustmentListView(generics.ListCreateAPIView):
             return E.objects.none()
         rows = policy.visible(self.request.user, _visible(), "institutions.view_entrustment")
         institution = self.request.query_params.get("institution", "")
-        if institution.isdigit():
+        if institution.isascii() and institution.isdigit():  # "²" passes isdigit() alone but not int()
             rows = rows.filter(Q(institution_id=int(institution)) | Q(provider_id=int(institution)))
         if self.request.query_params.get("side") == "provider":
             rows = rows.filter(provider_id=self.request.user.organisation_id)

@@ -123,7 +123,7 @@ class DecisionListView(generics.ListAPIView):
         if state in StatusDecision.Status.values:
             rows = rows.filter(status=state)
         institution = self.request.query_params.get("institution", "")
-        if institution.isdigit():
+        if institution.isascii() and institution.isdigit():  # "²" passes isdigit() alone but not int()
             rows = rows.filter(institution_id=int(institution))
         return rows.order_by("-proposed_at", "-pk")
 

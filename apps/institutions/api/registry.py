@@ -103,9 +103,14 @@ class DocumentDownloadView(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def get(self, request, pk: int):
         document = policy.get_object(request.user, Document, "institutions.view_document", pk=pk)
-        response = FileResponse(document.file.open("rb"), content_type=document.content_type, as_attachment=True,
+        try:
+            handle = document.file.open("rb")
+        except FileNotFoundError:  # the row outlived its file: answer as the page does, not with a 500
+            raise errors.NotFound() from None
+        response = FileResponse(handle, content_type=document.content_type, as_attachment=True,
                                 filename=document.original_name)
         response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
         return response
 
 

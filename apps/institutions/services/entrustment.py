@@ -20,7 +20,7 @@ from apps.accounts.models import Organisation, User
 from apps.core import errors, policy
 from apps.core.history import save_tracked
 
-from ..models import Document, Entrustment, Institution
+from ..models import PUBLIC_STATUSES, Document, Entrustment, Institution
 from .documents import document_check, document_store
 from .messages import portal_notify
 
@@ -77,12 +77,15 @@ def _tell_both_sides(entrustment: Entrustment, by, title, body, params: dict) ->
 
 
 def _clean(*, institution, provider, scope, systems, security_obligations, starts_on, ends_on,
-           agreement_upload) -> dict:
+           agreement_upload, by) -> dict:
     field_errors: dict[str, list] = {}
     if institution.status == Institution.Status.CLOSED:
         raise errors.ValidationFailed(_("A closed institution cannot entrust anything."))
     if provider is None:
         field_errors["provider"] = [_("Name the service provider.")]
+    elif provider.status not in PUBLIC_STATUSES and not policy.can_see(by, provider):
+        # An applicant's or refused institution's profile is not public: never name it to a prober.
+        field_errors["provider"] = [_("No such institution.")]
     elif provider.pk == institution.pk:
         field_errors["provider"] = [_("An institution cannot entrust itself.")]
     elif not provider_is_eligible(provider):
@@ -125,7 +128,7 @@ def entrustment_record(*, institution: Institution, provider: Institution | None
         provider = Institution.objects.select_related("organisation").get(pk=provider.pk)
     texts = _clean(institution=institution, provider=provider, scope=scope, systems=systems,
                    security_obligations=security_obligations, starts_on=starts_on, ends_on=ends_on,
-                   agreement_upload=agreement_upload)
+                   agreement_upload=agreement_upload, by=by)
     agreement = document_store(institution=institution, kind=Document.Kind.AGREEMENT, upload=agreement_upload,
                                by=by, field="agreement")
     entrustment = Entrustment(institution=institution, provider=provider, scope=scope, starts_on=starts_on,

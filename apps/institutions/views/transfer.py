@@ -96,9 +96,10 @@ def transfer_open(request):
     if not request.user.is_regulator:
         raise Http404
     initial = {}
-    if request.GET.get("source", "").isdigit():
+    source_id = request.GET.get("source", "")
+    if source_id.isascii() and source_id.isdigit():  # "²" passes isdigit() alone but not int()
         source = policy.visible(request.user, Institution, "institutions.view_institution").filter(
-            pk=int(request.GET["source"])).first()
+            pk=int(source_id)).first()
         if source is not None:
             initial["source"] = source.credit_code
     form = TransferOpenForm(request.POST or None, user=request.user, initial=initial)

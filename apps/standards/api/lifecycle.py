@@ -105,12 +105,13 @@ class DraftSerializer(serializers.Serializer):
 
 
 class PublicCommentSerializer(serializers.ModelSerializer):
-    """What anyone may read: no e-mail address, no account."""
+    """What anyone may read: the commenter's organisation only, never a name, an e-mail address or an
+    account (as the public pages)."""
 
     class Meta:
         model = PublicComment
-        fields = ["id", "author_name", "author_organisation", "clause", "text", "submitted_at", "answer",
-                  "answer_reason", "answered_at"]
+        fields = ["id", "author_organisation", "clause", "text", "submitted_at", "answer", "answer_reason",
+                  "answered_at"]
         read_only_fields = fields
 
 
@@ -118,7 +119,7 @@ class StaffCommentSerializer(PublicCommentSerializer):
     answered_by = serializers.CharField(source="answered_by.full_name", default=None, read_only=True)
 
     class Meta(PublicCommentSerializer.Meta):
-        fields = [*PublicCommentSerializer.Meta.fields, "author_email", "answered_by"]
+        fields = [*PublicCommentSerializer.Meta.fields, "author_name", "author_email", "answered_by"]
         read_only_fields = fields
 
 

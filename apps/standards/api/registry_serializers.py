@@ -4,6 +4,7 @@ Input serializers only shape the request (codes instead of ids, as API clients k
 the services decide. Output for the public never carries a proposer's or commenter's e-mail address."""
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from ..models import FrameworkCategory, Standard, StandardProposal, normalise_code
@@ -47,7 +48,7 @@ def _category(code: str | None) -> FrameworkCategory | None:
         return None
     found = FrameworkCategory.objects.filter(code=code.strip()).first()
     if found is None:
-        raise serializers.ValidationError(f"No framework category {code}.")
+        raise serializers.ValidationError(_("No framework category has the code %(code)s.") % {"code": code.strip()})
     return found
 
 
@@ -56,7 +57,8 @@ def _standard(code: str | None) -> Standard | None:
         return None
     found = Standard.objects.filter(code=normalise_code(code)).first()
     if found is None:
-        raise serializers.ValidationError(f"No standard {normalise_code(code)} is registered.")
+        raise serializers.ValidationError(_("No standard with the code %(code)s is registered.")
+                                          % {"code": normalise_code(code)})
     return found
 
 

@@ -97,6 +97,13 @@ def _require_own_plan(by, plan: WorkPlan, perm: str) -> None:
         raise errors.PermissionDenied(_("Only the officers of the department that owns the plan change it."))
 
 
+def workplan_may_change(user, plan: WorkPlan, perm: str = "standards.change_workplanitem") -> bool:
+    """Would `_require_own_plan` let `user` change `plan`? (the page shows its forms accordingly)."""
+    if not policy.can(user, perm, plan):
+        return False
+    return user.is_superuser or user.organisation_id == plan.department_id
+
+
 @transaction.atomic
 def workplan_create(*, year: int, title: str, by) -> WorkPlan:
     """The acting officer's department's work plan for `year` (one per department and year)."""

@@ -8,8 +8,9 @@ A citizen, an institution or any organisation may propose, signed in or not. The
 - a revision names a standard the public can see that is published or in force (an abolished or superseded
   standard is not revised, and one already under revision needs no second proposal).
 
-A standards officer (standards.decide_proposal) accepts it, which registers the project (a revision starts
-the revision of its target through the lifecycle), or rejects it with reasons. The proposer hears of both by
+A standards officer (standards.decide_proposal; for a revision, one of the custodian of its target: the
+responsible department or one above it) accepts it, which registers the project (a revision starts the
+revision of its target through the lifecycle), or rejects it with reasons. The proposer hears of both by
 e-mail; an anonymous proposer has nothing else. Proposals submitted anonymously have no actor in their
 history: none exists, and inventing one would falsify the trail."""
 
@@ -27,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import Organisation, User
-from apps.core import errors
+from apps.core import errors, policy
 from apps.core.history import save_tracked
 
 from ..models import PUBLIC_STATUSES, FrameworkCategory, Standard, StandardProposal, normalise_code
@@ -231,6 +232,7 @@ def proposal_decide(*, proposal: StandardProposal, accept: bool, reason: str, by
     proposal = StandardProposal.objects.select_for_update().get(pk=proposal.pk)
     target_status = P.Status.ACCEPTED if accept else P.Status.REJECTED
     PROPOSAL_FLOW.check(by, proposal, proposal.status, target_status)
+    _check_custodian(proposal, by)
     reason = (reason or "").strip()
     if not accept and len(reason) < MIN_REJECTION_CHARS:
         raise errors.ValidationFailed(field_errors={"reason": [
@@ -243,6 +245,21 @@ def proposal_decide(*, proposal: StandardProposal, accept: bool, reason: str, by
     save_tracked(proposal, by=by, reason="accepted" if accept else "rejected")
     transaction.on_commit(lambda: _tell_proposer(proposal))
     return proposal
+
+
+def _check_custodian(proposal: StandardProposal, by) -> None:
+    """A proposal to revise a standard is decided (accepted or rejected) by that standard's custodian: its
+    responsible department, a department above it, or the national department for one without (the policy's
+    custodian rule). A proposal of a new standard is decided by any standards officer."""
+    if proposal.target_id is not None:
+        policy.require(by, "standards.decide_proposal", proposal.target)
+
+
+def proposal_may_decide(user, proposal: StandardProposal) -> bool:
+    """Does the page offer `user` the decision form (same rules as `proposal_decide`)?"""
+    if proposal.status != P.Status.SUBMITTED or not policy.can(user, "standards.decide_proposal", proposal):
+        return False
+    return proposal.target_id is None or policy.can(user, "standards.decide_proposal", proposal.target)
 
 
 def _register_project(proposal: StandardProposal, reason: str, project_data: dict, by) -> Standard:

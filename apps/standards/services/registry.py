@@ -276,6 +276,30 @@ def _check_custodian(values: dict, by) -> None:
             _("Choose your own department or a department of your jurisdiction.")]})
 
 
+def _check_new_custodian(department, by) -> None:
+    """A local department hands a standard only to itself or a department of its jurisdiction; only the
+    national department leaves it without a responsible department (then the national department's)."""
+    prefix = policy.jurisdiction_prefix(by)
+    if prefix in (None, ""):
+        return
+    if department is None or not (department.region_id or "").startswith(prefix):
+        raise errors.ValidationFailed(field_errors={"responsible_department": [
+            _("Choose your own department or a department of your jurisdiction.")]})
+
+
+def _check_supersedes_custodian(older: Standard | None, by) -> None:
+    """Superseding a standard ends it when the new version comes into force (by the nightly job, as the system
+    account), so a local department links as superseded only a standard its jurisdiction is custodian of."""
+    prefix = policy.jurisdiction_prefix(by)
+    if older is None or prefix in (None, ""):
+        return
+    custodian = older.responsible_department
+    if custodian is None or not (custodian.region_id or "").startswith(prefix):
+        raise errors.ValidationFailed(field_errors={"supersedes": [
+            _("%(code)s is the responsibility of another department; only that department or one above it may "
+              "replace it.") % {"code": older.code}]})
+
+
 @transaction.atomic
 def standard_create(*, data: dict, by, status: str = S.PROJECT) -> Standard:
     """Register a standard (STD-1): a new project (provisional code allowed), or a standard already issued
@@ -287,6 +311,7 @@ def standard_create(*, data: dict, by, status: str = S.PROJECT) -> Standard:
             _("A standard is registered as a project, as published or as in force.")]})
     values = _clean(data, standard=None, status=status)
     _check_custodian(values, by)
+    _check_supersedes_custodian(values["supersedes"], by)
     standard = Standard(status=status, **values)
     reason = "project registered" if status == S.PROJECT else f"registered ({status})"
     return save_tracked(standard, by=by, reason=reason)
@@ -308,6 +333,10 @@ def standard_update(*, standard: Standard, data: dict, by) -> Standard:
     if standard.supersedes_id and merged.get("supersedes") == standard.supersedes and "allow_other_series" not in data:
         merged["allow_other_series"] = True  # an accepted link is not questioned again by an unrelated edit
     values = _clean(merged, standard=standard, status=standard.status)
+    if values["responsible_department"] != standard.responsible_department:
+        _check_new_custodian(values["responsible_department"], by)
+    if values["supersedes"] != standard.supersedes:
+        _check_supersedes_custodian(values["supersedes"], by)
     changed = [field for field, value in values.items() if getattr(standard, field) != value]
     if not changed:
         return standard

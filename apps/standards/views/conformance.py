@@ -16,6 +16,7 @@ from ..services import conformance as conformance_services
 from ..services.evidence import evidence_content_type
 from .adoption import adoptable_codes
 from .adoption_forms import EvaluationForm, ResubmitForm, ReturnForm, SelfAssessmentForm
+from .registry_forms import search_text
 
 VIEW = "standards.view_conformanceevaluation"
 C = ConformanceEvaluation
@@ -56,7 +57,7 @@ def conformance_list(request):
     status = request.GET.get("status", C.Status.SELF_ASSESSED)
     if status in C.Status.values:
         rows = rows.filter(status=status)
-    query = (request.GET.get("q") or "").strip()
+    query = search_text(request.GET.get("q"))
     if query:
         rows = rows.filter(Q(standard__code__icontains=query) | Q(organisation__name__icontains=query))
     ordering = ("submitted_at", "pk") if status == C.Status.SELF_ASSESSED else ("-submitted_at", "-pk")

@@ -172,11 +172,6 @@ def _plan(request, pk) -> WorkPlan:
     return _get(request, WorkPlan.objects.select_related("department"), "standards.view_workplan", pk)
 
 
-def _may_change(user, plan: WorkPlan) -> bool:
-    return user.is_superuser or (user.organisation_id == plan.department_id
-                                 and user.has_perm("standards.change_workplanitem"))
-
-
 @login_required
 def workplan_detail(request, pk: int):
     plan = _plan(request, pk)
@@ -207,7 +202,7 @@ def _render_plan(request, plan, *, item_form=None, failed_item=None, failed_form
     failed = bool((item_form and item_form.errors) or failed_form is not None)
     return render(request, "standards/plans/workplan_detail.html", {
         "plan": plan, "items": items, "item_form": item_form or WorkPlanItemForm(), "today": today,
-        "may_change": _may_change(request.user, plan), "overdue": sum(1 for i in items if i.overdue),
+        "may_change": plan_services.workplan_may_change(request.user, plan), "overdue": sum(1 for i in items if i.overdue),
         "codes": adoptable_codes(), "reach_form": ReachForm(initial={"done_on": today}),
     }, status=400 if failed else 200)
 

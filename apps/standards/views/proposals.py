@@ -15,6 +15,7 @@ from apps.core.pagination import paginate
 from ..models import StandardProposal
 from ..services import proposals as proposal_services
 from .proposal_forms import DecisionForm
+from .registry_forms import search_text
 
 VIEW = "standards.view_standardproposal"
 
@@ -30,7 +31,7 @@ def proposal_list(request):
     kind = request.GET.get("kind", "")
     if kind in StandardProposal.Kind.values:
         rows = rows.filter(kind=kind)
-    query = (request.GET.get("q") or "").strip()[:100]
+    query = search_text(request.GET.get("q"))
     if query:
         rows = rows.filter(number=query.upper()) if query.upper().startswith("TY") else rows.filter(
             title__icontains=query)
@@ -53,8 +54,7 @@ def _proposal(request, pk) -> StandardProposal:
 def proposal_detail(request, pk: int):
     """The proposal and, while it waits, the decision form (accept as a project or reject with reasons)."""
     proposal = _proposal(request, pk)
-    may_decide = (proposal.status == StandardProposal.Status.SUBMITTED
-                  and policy.can(request.user, "standards.decide_proposal", proposal))
+    may_decide = proposal_services.proposal_may_decide(request.user, proposal)
     form = DecisionForm(request.POST or None)
     status = 200
     if request.method == "POST":

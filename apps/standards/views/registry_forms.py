@@ -54,14 +54,21 @@ class StandardFilterForm(forms.Form):
         self.fields["status"].choices = [("", _("Any status")), *statuses]
 
 
+def search_text(value, limit: int = 100) -> str:
+    """A search term from the query string, without NUL characters (PostgreSQL refuses them in text, which
+    would answer 500 to a mistyped or hostile URL)."""
+    return (value or "").replace("\x00", "").strip()[:limit]
+
+
 def standard_search(rows, params, *, with_nature_level: bool = True):
     """Apply the filters of StandardFilterForm to `rows` (invalid values are ignored, not errors)."""
-    query = (params.get("q") or "").strip()[:100]
+    query = search_text(params.get("q"))
     if query:
         rows = rows.filter(Q(code__icontains=normalise_code(query)) | Q(title__icontains=query)
                            | Q(title_en__icontains=query))
-    if params.get("category"):
-        rows = rows.filter(category_filter(params["category"]))
+    category = search_text(params.get("category"))
+    if category:
+        rows = rows.filter(category_filter(category))
     if with_nature_level and params.get("nature") in Standard.Nature.values:
         rows = rows.filter(nature=params["nature"])
     if with_nature_level and params.get("level") in Standard.Level.values:
