@@ -29,6 +29,12 @@ def test_department_cannot_register_outside_its_jurisdiction(gulou):
     assert Institution.objects.count() == 0 and Organisation.objects.filter(kind="institution").count() == 0
 
 
+def test_registering_needs_the_role_even_when_called_directly(gulou):
+    with pytest.raises(errors.PermissionDenied):
+        registry_services.institution_create(data=profile("350102"), by=make_user(gulou, "inspector"))
+    assert Institution.objects.count() == 0
+
+
 def test_credit_codes_are_normalised_and_unique_INS_1(gulou):
     code = credit_code("350102", 777)
     first = make_institution("350102", credit_code=code.lower())

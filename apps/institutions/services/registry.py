@@ -148,6 +148,8 @@ def institution_create(*, data: dict, by, kind: str = Organisation.Kind.INSTITUT
 
     A department registering an institution must cover its region; a public registration passes the
     anonymous applicant's account as `by` after creating it."""
+    if by is not None:  # None only for the public sign-up, whose applicant account does not exist yet
+        policy.require(by, "institutions.add_institution")
     missing = [f for f in REQUIRED_FIELDS if f not in data]
     cleaned = institution_clean({**dict.fromkeys(missing, ""), **data})
     if by is not None and getattr(by, "is_regulator", False):
