@@ -1,7 +1,6 @@
 """Entrustments through the access port (INS-7, INS-8): both parties read, the entrusting side writes."""
 
 from django.db.models import Q
-from django.http import FileResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -15,6 +14,7 @@ from apps.core import errors, policy
 
 from ..models import Entrustment, Institution
 from ..services import entrustment as entrustment_services
+from ..views.documents import document_file_response
 from .serializers import InstitutionSummarySerializer
 
 E = Entrustment
@@ -127,18 +127,7 @@ class EntrustmentAgreementView(APIView):
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, pk: int):
-        document = _entrustment(request, pk).agreement
-        if document is None:
-            raise errors.NotFound()
-        try:
-            handle = document.file.open("rb")
-        except FileNotFoundError:
-            raise errors.NotFound() from None
-        response = FileResponse(handle, content_type=document.content_type, as_attachment=True,
-                                filename=document.original_name)
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return document_file_response(_entrustment(request, pk).agreement)
 
 
 urlpatterns = [

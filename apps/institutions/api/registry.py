@@ -1,6 +1,5 @@
 """Institutions through the regulatory access port: list, detail, register, correct, documents (INS-1, INS-8)."""
 
-from django.http import FileResponse
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -14,6 +13,7 @@ from ..models import Document, Institution
 from ..selectors import institution_search
 from ..services import documents as document_services
 from ..services import registry as registry_services
+from ..views.documents import document_file_response
 from .serializers import (
     DocumentSerializer,
     DocumentUploadSerializer,
@@ -102,16 +102,8 @@ class DocumentListView(APIView):
 class DocumentDownloadView(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def get(self, request, pk: int):
-        document = policy.get_object(request.user, Document, "institutions.view_document", pk=pk)
-        try:
-            handle = document.file.open("rb")
-        except FileNotFoundError:  # the row outlived its file: answer as the page does, not with a 500
-            raise errors.NotFound() from None
-        response = FileResponse(handle, content_type=document.content_type, as_attachment=True,
-                                filename=document.original_name)
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return document_file_response(
+            policy.get_object(request.user, Document, "institutions.view_document", pk=pk))
 
 
 urlpatterns = [

@@ -18,6 +18,7 @@ from ..forms import AccountFields, ApplicationFields, DecisionForm, ProfileForm
 from ..models import AdmissionApplication, Institution
 from ..services import admission as admission_services
 from ..services.registry import PROFILE_FIELDS, institution_clean
+from .display import profile_rows
 
 REGISTRATIONS_PER_HOUR = 5  # per client address: sign-up is public
 
@@ -134,21 +135,13 @@ def _detail_context(request, application: AdmissionApplication) -> dict:
     return {
         "application": application, "institution": institution,
         "documents": admission_services.application_documents(application).select_related("uploaded_by"),
-        "profile_fields": [(Institution._meta.get_field(name).verbose_name, _display(institution, name))
-                           for name in PROFILE_FIELDS],
+        "profile_fields": profile_rows(institution),
         "may_review": (application.status == AdmissionApplication.Status.SUBMITTED
                        and policy.can(request.user, "institutions.review_admission", application)),
         "may_resubmit": (application.status == AdmissionApplication.Status.RETURNED
                          and policy.can(request.user, "institutions.change_admissionapplication", application)),
         "decision_form": DecisionForm(), "steps": steps, "today": timezone.localdate(),
     }
-
-
-def _display(institution: Institution, name: str):
-    if name == "region":
-        return institution.region.full_name
-    getter = getattr(institution, f"get_{name}_display", None)
-    return getter() if getter else getattr(institution, name)
 
 
 @login_required

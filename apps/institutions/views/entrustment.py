@@ -5,7 +5,7 @@ provider can read the agreement it signed without seeing the rest of the institu
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -18,6 +18,7 @@ from apps.core.pagination import paginate
 
 from ..models import Entrustment, Institution
 from ..services import entrustment as entrustment_services
+from .documents import document_file_response
 
 E = Entrustment
 DOCUMENT_ACCEPT = "application/pdf,image/png,image/jpeg"
@@ -135,18 +136,7 @@ def entrustment_end(request, pk: int):
 def entrustment_agreement(request, pk: int):
     """The signed agreement, for both parties and the department (the provider has no other way to it)."""
     entrustment = _entrustment(request, pk)
-    document = entrustment.agreement
-    if document is None:
-        raise Http404
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type=document.content_type, as_attachment=True,
-                            filename=document.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return document_file_response(entrustment.agreement)
 
 
 urlpatterns = [

@@ -19,6 +19,7 @@ from ..forms import ProfileForm
 from ..models import Institution, ProfileChange
 from ..services import profile_change as change_services
 from ..services.registry import PROFILE_FIELDS, PROPOSABLE_FIELDS
+from .display import profile_rows, value_display
 
 P = ProfileChange
 
@@ -43,18 +44,6 @@ class DecideForm(forms.Form):
     comment = forms.CharField(label=P._meta.get_field("decision_comment").verbose_name, required=False,
                               widget=forms.Textarea(attrs={"rows": 3}),
                               help_text=gettext_lazy("Required for a rejection: the reasons."))
-
-
-def value_display(name: str, value) -> str:
-    """A stored value as people read it: choice labels instead of codes, a dash for nothing."""
-    if value in ("", None):
-        return "—"
-    if name == "region":
-        return str(value.full_name if hasattr(value, "full_name") else value)
-    field = Institution._meta.get_field(name)
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    return str(value)
 
 
 def _comparison(change: P) -> list[dict]:
@@ -108,8 +97,7 @@ def my_profile(request):
     return render(request, "institutions/profile_change/mine.html", {
         "institution": institution, "form": form, "may_propose": may_propose, "open_change": open_change,
         "open_rows": _comparison(open_change) if open_change else [], "recent": recent,
-        "profile_fields": [(Institution._meta.get_field(name).verbose_name,
-                            value_display(name, getattr(institution, name))) for name in PROFILE_FIELDS],
+        "profile_fields": profile_rows(institution),
         "is_provider": institution.type == Institution.Type.DATA_SERVICE
         or request.user.organisation.kind == "provider",
         "show_form": request.method == "POST",

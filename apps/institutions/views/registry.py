@@ -16,6 +16,7 @@ from ..models import CreditGrade, Document, Institution
 from ..selectors import institution_search
 from ..services import documents as document_services
 from ..services import registry as registry_services
+from .display import profile_rows
 
 
 def _institution(request, pk, perm="institutions.view_institution") -> Institution:
@@ -55,16 +56,8 @@ def institution_detail(request, pk: int):
                         and policy.can(request.user, "institutions.propose_status_decision", institution)),
         "can_transfer": (request.user.is_regulator and institution.status != Institution.Status.CLOSED
                          and policy.can(request.user, "institutions.manage_transfer", institution)),
-        "profile_fields": [(Institution._meta.get_field(name).verbose_name, _display(institution, name))
-                           for name in registry_services.PROFILE_FIELDS],
+        "profile_fields": profile_rows(institution),
     })
-
-
-def _display(institution: Institution, name: str):
-    if name == "region":
-        return institution.region.full_name
-    getter = getattr(institution, f"get_{name}_display", None)
-    return getter() if getter else getattr(institution, name)
 
 
 @login_required

@@ -4,7 +4,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.core import errors, policy
+from apps.core.files import file_response
 from apps.core.forms import run_service
 from apps.core.pagination import paginate
 
@@ -99,17 +100,8 @@ def adoption_withdraw(request, pk: int):
 def adoption_evidence(request, pk: int):
     """Evidence files are served only after the policy check (the institution, its departments)."""
     declaration = _declaration(request, pk)
-    if not declaration.evidence:
-        raise Http404
-    try:
-        handle = declaration.evidence.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=declaration.evidence_name or "evidence",
-                            content_type=evidence_content_type(declaration.evidence.name))
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(declaration.evidence, filename=declaration.evidence_name or "evidence",
+                         content_type=evidence_content_type(declaration.evidence.name))
 
 
 # --- departments -----------------------------------------------------------------------------------------

@@ -2,12 +2,13 @@
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 
 from apps.core import errors, policy
+from apps.core.files import file_response
 from apps.core.forms import run_service
 from apps.core.pagination import paginate
 
@@ -125,18 +126,9 @@ def conformance_detail(request, pk: int):
 @login_required
 def conformance_evidence(request, pk: int):
     evaluation = _evaluation(request, pk)
-    if not evaluation.self_evidence:
-        raise Http404
-    try:
-        handle = evaluation.self_evidence.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
     name = evaluation.self_evidence.name
-    response = FileResponse(handle, as_attachment=True, filename=f"conformance-{evaluation.pk}.{name.rsplit('.', 1)[-1]}",
-                            content_type=evidence_content_type(name))
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(evaluation.self_evidence, filename=f"conformance-{evaluation.pk}.{name.rsplit('.', 1)[-1]}",
+                         content_type=evidence_content_type(name))
 
 
 urlpatterns = [

@@ -3,13 +3,14 @@ by standards officers, the text upload, and the text download (which the public 
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.core import errors, policy
+from apps.core.files import file_response
 from apps.core.forms import run_service
 from apps.core.pagination import paginate
 
@@ -135,19 +136,9 @@ def downloadable(user, pk: int) -> Standard:
 def standard_text(request, pk: int):
     """The text of a standard (public for public statuses; drafts for those who may see them)."""
     standard = downloadable(request.user, pk)
-    if not standard.text:
-        raise Http404
-    try:
-        handle = standard.text.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    name = standard.text_name or f"{standard.code.replace('/', '-')}.pdf"
-    response = FileResponse(handle, content_type="application/pdf", as_attachment=request.GET.get("inline") != "1",
-                            filename=name)
-    response["X-Content-Type-Options"] = "nosniff"
-    public = standard.status in PUBLIC_STATUSES
-    response["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
-    return response
+    return file_response(standard.text, filename=standard.text_name or f"{standard.code.replace('/', '-')}.pdf",
+                         content_type="application/pdf", inline=request.GET.get("inline") == "1",
+                         public=standard.status in PUBLIC_STATUSES)
 
 
 urlpatterns = [
