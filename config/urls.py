@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("apps.notifications.api.urls")),
     path("institutions/", include("apps.institutions.api.urls")),
     path("standards/", include("apps.standards.api.urls")),
+    path("catalog/", include("apps.catalog.api.urls")),
 ]
 
 urlpatterns = [
@@ -20,6 +21,7 @@ urlpatterns = [
     path("notifications/", include("apps.notifications.urls")),
     path("institutions/", include("apps.institutions.urls")),
     path("standards/", include("apps.standards.urls")),
+    path("catalog/", include("apps.catalog.urls")),
     path("regions/", include("apps.regions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -63,38 +63,64 @@ _MANAGE_STANDARDS = tuple(_S + p for p in (
 ))
 _OWN_STANDARDS_WORK = (_S + "view_adoptiondeclaration", _S + "view_conformanceevaluation")
 
+_C = "catalog."
+# The published catalog and the rules of the game, for everyone signed in (SVC-1, SVC-2).
+_READ_CATALOG = tuple(_C + p for p in (
+    "view_dataresource", "view_resourceversion", "view_datafield", "view_stageresponsibility", "view_routerule",
+    "view_datauseagreement",
+))
+# Applications, routes, grants and letters: a department's jurisdiction, an institution's own (as applicant
+# or provider); the policy layer scopes them.
+_SEE_SHARING = tuple(_C + p for p in (
+    "view_sharingapplication", "view_applicationitem", "view_recipient", "view_applicationdocument",
+    "view_reviewcomment", "view_routestep", "view_conflictdeclaration", "view_datagrant", "view_datarelease",
+    "view_deidentificationrecord", "view_grantreport", "view_destructioncertificate", "view_decisionletter",
+))
+_REVIEW_CATALOG = (_C + "review_resource", _C + "assign_step_reviewers", _C + "record_security_assessment")
+_PROVIDE_DATA = (_C + "register_resource", _C + "release_data", _C + "assign_step_reviewers")
+_USE_DATA = (_C + "apply_for_data", _C + "file_grant_report")
+
 ROLES: dict[str, Role] = {role.code: role for role in [
     # --- health administrative departments (M.6, M.28) ---------------------------------------
     Role("department_admin", _("Department administrator"), (DEPARTMENT,),
          (*_SEE_ORGANISATIONS, *_OWN_ACCOUNTS, "accounts.manage_api_tokens", "workdays.view_calendarday",
           "workdays.add_calendarday", "workdays.change_calendarday", "workdays.delete_calendarday",
-          *_SEE_INSTITUTIONS, *_REVIEW_INSTITUTIONS, _I + "manage_credit_rules", _I + "adjust_credit", *_READ_STANDARDS, *_SEE_ADOPTION)),
+          *_SEE_INSTITUTIONS, *_REVIEW_INSTITUTIONS, _I + "manage_credit_rules", _I + "adjust_credit", *_READ_STANDARDS, *_SEE_ADOPTION,
+          *_READ_CATALOG, *_SEE_SHARING, _C + "manage_route_rules", _C + "manage_agreement", _C + "assign_step_reviewers")),
     Role("reviewer", _("Reviewer"), (DEPARTMENT,),
-         (*_SEE_ORGANISATIONS, "accounts.view_user", *_SEE_INSTITUTIONS, *_REVIEW_INSTITUTIONS, *_READ_STANDARDS, *_SEE_ADOPTION)),
+         (*_SEE_ORGANISATIONS, "accounts.view_user", *_SEE_INSTITUTIONS, *_REVIEW_INSTITUTIONS, *_READ_STANDARDS, *_SEE_ADOPTION,
+          *_READ_CATALOG, *_SEE_SHARING, *_REVIEW_CATALOG)),
     Role("inspector", _("Inspector"), (DEPARTMENT,),
-         (*_SEE_ORGANISATIONS, *_SEE_INSTITUTIONS, _I + "propose_status_decision", *_READ_STANDARDS, *_SEE_ADOPTION)),
+         (*_SEE_ORGANISATIONS, *_SEE_INSTITUTIONS, _I + "propose_status_decision", *_READ_STANDARDS, *_SEE_ADOPTION,
+          *_READ_CATALOG, *_SEE_SHARING)),
     Role("case_officer", _("Case officer"), (DEPARTMENT,),
-         (*_SEE_ORGANISATIONS, *_SEE_INSTITUTIONS, _I + "propose_status_decision", *_READ_STANDARDS)),
-    Role("standards_officer", _("Standards officer"), (DEPARTMENT,), (*_SEE_ORGANISATIONS, *_SEE_INSTITUTIONS, *_READ_STANDARDS, *_SEE_ADOPTION, *_MANAGE_STANDARDS)),
+         (*_SEE_ORGANISATIONS, *_SEE_INSTITUTIONS, _I + "propose_status_decision", *_READ_STANDARDS, *_READ_CATALOG,
+          *_SEE_SHARING)),
+    Role("standards_officer", _("Standards officer"), (DEPARTMENT,), (*_SEE_ORGANISATIONS, *_SEE_INSTITUTIONS, *_READ_STANDARDS, *_SEE_ADOPTION, *_MANAGE_STANDARDS, *_READ_CATALOG)),
     Role("department_head", _("Department head"), (DEPARTMENT,),
          (*_SEE_ORGANISATIONS, "accounts.view_user", *_SEE_INSTITUTIONS, *_REVIEW_INSTITUTIONS,
           _I + "decide_status_decision", _I + "adjust_credit", *_READ_STANDARDS, *_SEE_ADOPTION, _S + "approve_standard", _S + "view_standardproposal", _S + "assess_effectiveness",
-          _S + "add_standard")),  # a head's "revise" decision registers the revision project (STD-7)
+          _S + "add_standard",  # a head's "revise" decision registers the revision project (STD-7)
+          *_READ_CATALOG, *_SEE_SHARING, *_REVIEW_CATALOG, _C + "revoke_grant")),
     Role("auditor", _("Auditor"), (DEPARTMENT,),
-         (*_SEE_ORGANISATIONS, "accounts.view_user", *_SEE_INSTITUTIONS, _I + "view_importjob", *_READ_STANDARDS, *_SEE_ADOPTION, _S + "view_standardproposal")),
+         (*_SEE_ORGANISATIONS, "accounts.view_user", *_SEE_INSTITUTIONS, _I + "view_importjob", *_READ_STANDARDS, *_SEE_ADOPTION, _S + "view_standardproposal",
+          *_READ_CATALOG, *_SEE_SHARING)),
     # --- responsible entities (M.5, M.17, M.28) ----------------------------------------------
     Role("institution_admin", _("Institution administrator"), (INSTITUTION, PROVIDER),
          ("accounts.view_organisation", *_OWN_ACCOUNTS, "accounts.manage_api_tokens",
-          *_OWN_INSTITUTION, *_MANAGE_OWN_INSTITUTION, *_READ_STANDARDS, *_OWN_STANDARDS_WORK, _S + "declare_adoption", _S + "self_assess_conformance")),
+          *_OWN_INSTITUTION, *_MANAGE_OWN_INSTITUTION, *_READ_STANDARDS, *_OWN_STANDARDS_WORK, _S + "declare_adoption", _S + "self_assess_conformance",
+          *_READ_CATALOG, *_SEE_SHARING, *_PROVIDE_DATA, *_USE_DATA)),
     Role("top_leader", _("Top leader responsible for data security"), (INSTITUTION,),
          ("accounts.view_organisation", "accounts.view_user", *_OWN_INSTITUTION, _I + "confirm_transfer",
-          _I + "add_creditobjection", *_READ_STANDARDS, *_OWN_STANDARDS_WORK)),
+          _I + "add_creditobjection", *_READ_STANDARDS, *_OWN_STANDARDS_WORK, *_READ_CATALOG, *_SEE_SHARING)),
     Role("security_officer", _("Data security officer"), (INSTITUTION, PROVIDER),
-         ("accounts.view_organisation", "accounts.view_user", *_OWN_INSTITUTION, *_READ_STANDARDS, *_OWN_STANDARDS_WORK, _S + "self_assess_conformance")),
+         ("accounts.view_organisation", "accounts.view_user", *_OWN_INSTITUTION, *_READ_STANDARDS, *_OWN_STANDARDS_WORK, _S + "self_assess_conformance",
+          *_READ_CATALOG, *_SEE_SHARING, _C + "release_data")),
     Role("data_steward", _("Data steward"), (INSTITUTION, PROVIDER),
-         ("accounts.view_organisation", _I + "view_institution", _I + "view_entrustment", *_READ_STANDARDS, *_OWN_STANDARDS_WORK, _S + "declare_adoption")),
+         ("accounts.view_organisation", _I + "view_institution", _I + "view_entrustment", *_READ_STANDARDS, *_OWN_STANDARDS_WORK, _S + "declare_adoption",
+          *_READ_CATALOG, *_SEE_SHARING, *_PROVIDE_DATA, *_USE_DATA)),
     Role("submitter", _("Submitter"), (INSTITUTION, PROVIDER),
-         ("accounts.view_organisation", _I + "view_institution", *_READ_STANDARDS)),
+         ("accounts.view_organisation", _I + "view_institution", *_READ_STANDARDS, *_READ_CATALOG, *_SEE_SHARING, *_USE_DATA)),
 ]}
 
 

@@ -25,6 +25,7 @@ class NavItem:
 
 _I = "institutions."
 _S = "standards."
+_C = "catalog."
 NAVIGATION = [
     NavItem(_("Home"), "core:home"),
     # --- departments ------------------------------------------------------------------------------
@@ -61,6 +62,15 @@ NAVIGATION = [
     NavItem(_("Effectiveness assessments"), "standards:assessment_list",
             (_S + "assess_effectiveness", _S + "approve_standard"), group=STANDARDS,
             organisation_kinds=("department",)),
+    # --- catalog and sharing: departments (SVC-1, SVC-2, SVC-4) ---------------------------------------------
+    NavItem(_("Catalog review"), "catalog:resource_review_list", (_C + "review_resource",), group=SUPERVISION,
+            organisation_kinds=("department",)),
+    NavItem(_("Sharing applications review"), "catalog:review_list", (_C + "view_routestep",), group=SUPERVISION,
+            organisation_kinds=("department",)),
+    NavItem(_("Sharing dashboard"), "catalog:dashboard", (_C + "view_sharingapplication",), group=SUPERVISION,
+            organisation_kinds=("department",)),
+    NavItem(_("Route rules"), "catalog:rule_list", (_C + "view_routerule",), group=SUPERVISION,
+            organisation_kinds=("department",)),
     # --- institutions and providers -----------------------------------------------------------------
     NavItem(_("Profile and rating"), "institutions:my_profile", (_I + "view_institution",), group=MY_INSTITUTION,
             organisation_kinds=("institution", "provider")),
@@ -74,12 +84,26 @@ NAVIGATION = [
             group=MY_INSTITUTION, organisation_kinds=("institution", "provider")),
     NavItem(_("Conformance with standards"), "standards:conformance_mine", (_S + "view_conformanceevaluation",),
             group=MY_INSTITUTION, organisation_kinds=("institution", "provider")),
+    # --- catalog and sharing: institutions and providers (SVC-1 to SVC-3) ------------------------------------
+    NavItem(_("Our data resources"), "catalog:resource_list", (_C + "register_resource",), group=MY_INSTITUTION,
+            organisation_kinds=("institution", "provider")),
+    NavItem(_("Our data applications"), "catalog:application_list", (_C + "view_sharingapplication",),
+            group=MY_INSTITUTION, organisation_kinds=("institution", "provider")),
+    NavItem(_("Applications for our data"), "catalog:incoming_list", (_C + "view_sharingapplication",),
+            group=MY_INSTITUTION, organisation_kinds=("institution", "provider")),
+    NavItem(_("Data grants"), "catalog:grant_list", (_C + "view_datagrant",), group=MY_INSTITUTION,
+            organisation_kinds=("institution", "provider")),
+    NavItem(_("Data catalog"), "catalog:search", (_C + "view_resourceversion",), group=MY_INSTITUTION,
+            organisation_kinds=("institution", "provider")),
     # --- everyone -------------------------------------------------------------------------------------
     NavItem(_("Directory of institutions"), "institutions:directory", group=PUBLIC),
     NavItem(_("Blacklist"), "institutions:blacklist", group=PUBLIC),
     NavItem(_("Standards"), "standards:public_list", group=PUBLIC),
     NavItem(_("Open for comment"), "standards:open_comments", group=PUBLIC),
     NavItem(_("Propose a standard"), "standards:propose", group=PUBLIC),
+    NavItem(_("Data catalog"), "catalog:public_list", group=PUBLIC),
+    NavItem(_("Register of approved data uses"), "catalog:public_register", group=PUBLIC),
+    NavItem(_("Verify a decision letter"), "catalog:verify", group=PUBLIC),
     # --- administration -------------------------------------------------------------------------------
     NavItem(_("Organisations"), "accounts:organisation_list", ("accounts.supervise_organisation",),
             group=ADMINISTRATION),

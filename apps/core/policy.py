@@ -28,7 +28,9 @@ from . import errors
 
 @dataclass(frozen=True)
 class PolicyScope:
-    region_field: str | None  # path to a Region FK (its value is the GB/T 2260 code) or a code column
+    # Path(s) to a Region FK (its value is the GB/T 2260 code); several = any of them. A path through a
+    # reverse or many-to-many relation (an application's items' providers) is compiled as a subquery.
+    region_field: str | tuple[str, ...] | None
     owner_field: str | tuple[str, ...] | None  # path(s) to the owning Organisation FK; several = any of them
     public_filter: Q | None = None  # what anonymous visitors may see; None = nothing
     # Reference data every signed-in user with the permission may see whole (standards, catalogues of
@@ -87,15 +89,42 @@ def scope_filter(user, model) -> Q | None:
         return Q()
     prefix = jurisdiction_prefix(user)
     if prefix is not None and scope.region_field:
-        return Q() if prefix == "" else Q(**{f"{_code_lookup(scope.region_field)}__startswith": prefix})
+        if prefix == "":
+            return Q()
+        return _any_of(model, scope.region_field, lambda path: {f"{_code_lookup(path)}__startswith": prefix})
     if user.organisation_id and scope.owner_field:
-        owners = scope.owner_field if isinstance(scope.owner_field, tuple) else (scope.owner_field,)
-        condition = Q()
-        for owner in owners:
-            lookup = owner if owner in ("pk", "id") or owner.endswith("_id") else f"{owner}_id"
-            condition |= Q(**{lookup: user.organisation_id})
-        return condition
+        def owner_lookup(owner):
+            return {owner if owner in ("pk", "id") or owner.endswith("_id") else f"{owner}_id": user.organisation_id}
+
+        return _any_of(model, scope.owner_field, owner_lookup)
     return None
+
+
+def _any_of(model, paths: str | tuple[str, ...], lookup_for) -> Q:
+    """OR of one lookup per path; paths through to-many relations become `pk IN (subquery)` so rows are
+    never repeated by the join."""
+    condition = Q()
+    for path in paths if isinstance(paths, tuple) else (paths,):
+        lookup = lookup_for(path)
+        if _is_to_many(model, path):
+            condition |= Q(pk__in=model._default_manager.filter(**lookup).values("pk"))
+        else:
+            condition |= Q(**lookup)
+    return condition
+
+
+def _is_to_many(model, path: str) -> bool:
+    for name in path.split("__"):
+        try:
+            field = model._meta.get_field(name)
+        except Exception:
+            return False
+        if field.one_to_many or field.many_to_many:
+            return True
+        if not field.is_relation or field.related_model is None:
+            return False
+        model = field.related_model
+    return False
 
 
 def visible(user, queryset: QuerySet | type[models.Model], perm: str | None = None) -> QuerySet:

@@ -59,6 +59,7 @@ LOCAL_APPS = [
     "apps.notifications",
     "apps.institutions",
     "apps.standards",
+    "apps.catalog",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -181,6 +182,24 @@ CELERY_BEAT_SCHEDULE = {
     "standards-adoption-changes-digest": {
         "task": "standards.adoption_changes_digest",
         "schedule": crontab(hour=6, minute=15),
+    },
+    # SVC-3: grants past their end date expire, then overdue reports / destruction certificates are flagged.
+    "catalog-grants-expire": {
+        "task": "catalog.grants_expire",
+        "schedule": crontab(hour=0, minute=40),
+    },
+    "catalog-grant-obligations-overdue": {
+        "task": "catalog.grant_obligations_overdue",
+        "schedule": crontab(hour=1, minute=10),
+    },
+    # SVC-2/SVC-3: reviewers of steps due soon, recipients of grants ending soon.
+    "catalog-step-deadline-reminders": {
+        "task": "catalog.step_deadline_reminders",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    "catalog-grant-expiry-reminders": {
+        "task": "catalog.grant_expiry_reminders",
+        "schedule": crontab(hour=7, minute=45),
     },
 }
 
@@ -344,6 +363,31 @@ SPECTACULAR_SETTINGS = {
         "StandardProposalStatusEnum": "apps.standards.models.StandardProposal.Status",
         "StandardProposalKindEnum": "apps.standards.models.StandardProposal.Kind",
         "StandardProposalDecisionEnum": "apps.standards.api.registry_serializers.PROPOSAL_DECISION_CHOICES",
+        # catalog: grants (SVC-3, SEC-8)
+        "GrantStatusEnum": "apps.catalog.models.DataGrant.Status",
+        "GrantReportStatusEnum": "apps.catalog.models.GrantReport.Status",
+        "GrantReportKindEnum": "apps.catalog.models.GrantReport.Kind",
+        "DeidentificationMethodEnum": "apps.catalog.models.DeidentificationMethod",
+        "DeidentificationMethodAppliedEnum": "apps.catalog.api.grants.APPLIED_DEIDENTIFICATION_METHODS",
+        # catalog: resources (SVC-1, SVC-4)
+        "ResourceVersionStatusEnum": "apps.catalog.models.ResourceVersion.Status",
+        "DataResourceStatusEnum": "apps.catalog.models.DataResource.Status",
+        "SensitivityLevelEnum": "apps.catalog.models.SENSITIVITY_LEVELS",
+        "DataCategoryEnum": "apps.catalog.models.DataCategory",
+        "SharingTypeEnum": "apps.catalog.models.SharingType",
+        "OpenFormEnum": "apps.catalog.models.OpenForm",
+        "UpdateFrequencyEnum": "apps.catalog.models.UpdateFrequency",
+        "LifecycleStageEnum": "apps.catalog.models.LifecycleStage",
+        "ResourceReviewDecisionEnum": "apps.catalog.api.resource_serializers.REVIEW_DECISION_CHOICES",
+        "SharingApplicationStatusEnum": "apps.catalog.models.SharingApplication.Status",
+        "SharingApplicationKindEnum": "apps.catalog.models.SharingApplication.Kind",
+        "SharingApplicationFollowupKindEnum": "apps.catalog.api.applications.FOLLOWUP_KIND_CHOICES",
+        "ApplicationDocumentKindEnum": "apps.catalog.models.ApplicationDocument.Kind",
+        "RouteStepStatusEnum": "apps.catalog.models.RouteStep.Status",
+        "RouteStepKindEnum": "apps.catalog.models.StepKind",
+        "RouteStepDecisionEnum": "apps.catalog.models.RouteStep.Decision",
+        "DecisionLetterKindEnum": "apps.catalog.models.DecisionLetter.Kind",
+        "DecisionLetterStatusEnum": "apps.catalog.models.DecisionLetter.Status",
     },
 }
 
@@ -357,6 +401,13 @@ else:  # no mail server configured: write messages as files under var/mail
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="portal@localhost")
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+
+# ==============================================================================================
+# Electronic signatures on issued PDFs (SUP-5, apps/core/signing.py): a certificate and its key as
+# unencrypted PEM files; left empty, the portal signs with its own seal generated under var/signing/.
+# ==============================================================================================
+PDF_SIGNING_KEY_FILE = env("PDF_SIGNING_KEY_FILE", default="")
+PDF_SIGNING_CERT_FILE = env("PDF_SIGNING_CERT_FILE", default="")
 
 # ==============================================================================================
 # Logging

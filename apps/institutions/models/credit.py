@@ -37,6 +37,9 @@ class CreditTrigger(models.TextChoices):
     DRILL_FAILED = "drill.failed", _("Backup and recovery drill failed")
     CONFORMANCE_PASSED = "conformance.passed", _("Standards conformance evaluation passed")
     CONFORMANCE_EXCELLENT = "conformance.excellent", _("Standards conformance evaluation: excellent")
+    SHARING_REPORT_OVERDUE = "sharing.report_overdue", _("Data grant report overdue")
+    SHARING_CERTIFICATE_OVERDUE = "sharing.certificate_overdue", _("Data destruction certificate overdue")
+    SHARING_GRANT_REVOKED = "sharing.grant_revoked", _("Data grant revoked for a breach of its conditions")
     MANUAL = "manual", _("Adjustment by a department")
 
 
