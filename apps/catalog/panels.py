@@ -7,6 +7,7 @@ needs an exact figure beyond a thousand."""
 
 import datetime
 
+from django.db.models import Count, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -66,18 +67,21 @@ def institution_sharing_panel(user):
 
     today = timezone.localdate()
     organisation_id = user.organisation_id
+    # One query per table (the home page has a query budget): conditional counts over the visible rows.
     returned = policy.visible(user, SharingApplication.objects.filter(
         applicant_id=organisation_id, status=SharingApplication.Status.RETURNED), "catalog.view_sharingapplication")
-    provider_steps = policy.visible(user, RouteStep.objects.filter(
-        organisation_id=organisation_id, kind="provider", status=RouteStep.Status.ACTIVE), "catalog.view_routestep")
-    mine = _decide_waiting(user).filter(organisation_id=organisation_id)
+    active_steps = policy.visible(user, RouteStep.objects.filter(organisation_id=organisation_id,
+                                                                 status=RouteStep.Status.ACTIVE), "catalog.view_routestep")
+    provider = Q(kind="provider")
+    steps = active_steps.aggregate(
+        provider_steps=Count("pk", filter=provider), provider_overdue=Count("pk", filter=provider & Q(due_on__lt=today)),
+        mine=Count("pk", filter=Q(pk__in=_decide_waiting(user).values("pk"))))
     reports = policy.visible(user, GrantReport.objects.filter(
         grant__applicant_id=organisation_id, status=GrantReport.Status.DUE,
-        due_on__lte=today + datetime.timedelta(days=REPORT_WINDOW_DAYS)), "catalog.view_grantreport")
+        due_on__lte=today + datetime.timedelta(days=REPORT_WINDOW_DAYS)), "catalog.view_grantreport").aggregate(
+        reports=Count("pk"), reports_overdue=Count("pk", filter=Q(due_on__lt=today)))
     context = {
-        "returned": _capped_count(returned), "provider_steps": _capped_count(provider_steps),
-        "provider_overdue": _capped_count(provider_steps.filter(due_on__lt=today)), "mine": _capped_count(mine),
-        "reports": _capped_count(reports), "reports_overdue": _capped_count(reports.filter(due_on__lt=today)),
+        "returned": _capped_count(returned), **steps, **reports,
         "cap": COUNT_CAP, "report_window": REPORT_WINDOW_DAYS,
         "applications_url": _url("catalog:application_list", "/catalog/applications/"),
         "incoming_url": reverse("catalog:incoming_list"),

@@ -6,10 +6,11 @@ from .models import AccessRecord
 
 
 def client_address(request) -> str | None:
-    """The client's address as the proxy in front of gunicorn reports it (REMOTE_ADDR otherwise)."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    address = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
-    return address or None
+    """The client's address resolved the way sign-in protection resolves it (django-axes), so a forged
+    X-Forwarded-For header cannot put another address into the record."""
+    from axes.helpers import get_client_ip_address
+
+    return get_client_ip_address(request) or None
 
 
 def access_record(*, request=None, user=None, obj, action: str = "download", label: str = "") -> AccessRecord:

@@ -6,8 +6,9 @@ translatable "page x of y" footer) and are written in the portal's default langu
 language of the person whose action triggered them: a letter is an official act, not a page view.
 
 Rendering takes seconds for CJK text, so callers run it in a Celery task named "pdf.*" (routed to
-the pdf queue, see config/celery.py), never in a request. Electronic signatures (pyHanko) are a
-later step on the bytes returned here; nothing is signed yet.
+the pdf queue, see config/celery.py), never in a request. Electronic signatures are applied to the
+bytes returned here by `apps.core.signing.sign_pdf` (pyHanko, PAdES): the catalog's and the institutions app's
+decision letters are signed.
 """
 
 from __future__ import annotations

@@ -45,3 +45,11 @@ def test_missing_file_writes_no_record(db):
 def test_without_audit_arguments_nothing_is_recorded(stored_text):
     file_response(stored_text.text, filename="t.pdf", content_type="application/pdf")
     assert not AccessRecord.objects.exists()
+
+
+def test_a_forged_forwarded_header_is_not_recorded(stored_text):
+    request = RequestFactory().get("/x", REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    request.user = make_user(department("350100", "municipal"), "reviewer")
+    file_response(stored_text.text, filename="t.pdf", content_type="application/pdf",
+                  audit_request=request, audit_object=stored_text)
+    assert AccessRecord.objects.get().ip_address == "10.1.2.3"

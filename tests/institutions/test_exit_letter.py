@@ -52,6 +52,14 @@ def test_letter_names_the_institution_the_number_and_the_decision_INS_4(decided)
     assert "张三" not in compact and "13800000001" not in compact  # the letter carries no personal data
 
 
+def test_letter_is_signed_with_the_portal_seal_SUP_5(decided, settings, tmp_path):
+    from apps.core.signing import verify_pdf
+
+    settings.VAR_DIR = tmp_path  # a fresh portal key for this test
+    status = verify_pdf(exit_services.status_decision_letter_pdf(decided))
+    assert status["signed"] and status["intact"] and status["ok"]
+
+
 def test_letter_is_stored_and_linked_once(decided):
     first = exit_services.status_decision_letter_generate(decision_id=decided.pk)
     again = exit_services.status_decision_letter_generate(decision_id=decided.pk)

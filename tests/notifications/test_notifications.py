@@ -78,5 +78,7 @@ def test_home_page_queries_stay_bounded(client, person, django_assert_max_num_qu
         services.notify(recipients=[person], title=f"n{index}", email=False)
     client.force_login(person)
     client.get("/")
-    with django_assert_max_num_queries(12):
+    # 11 for the page and the foundation's and institutions' panels, 3 for the catalog's sharing panel (one
+    # conditional count per table); the number does not depend on how many notifications or records exist.
+    with django_assert_max_num_queries(14):
         client.get("/")

@@ -8,6 +8,7 @@ to the one they change (`parent`)."""
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from apps.core.history import TrackedModel
@@ -55,7 +56,7 @@ class SharingApplication(TrackedModel):
         IN_REVIEW = "in_review", _("In review")
         RETURNED = "returned", _("Returned for correction")
         APPROVED = "approved", _("Approved")
-        REFUSED = "refused", _("Refused")
+        REFUSED = "refused", pgettext_lazy("sharing decision", "Refused")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
     class Kind(models.TextChoices):

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from apps.core.history import TrackedModel
@@ -87,7 +88,7 @@ class RouteStep(TrackedModel):
         APPROVED = "approved", _("Approved")
         APPROVED_WITH_CONDITIONS = "approved_with_conditions", _("Approved with conditions")
         RETURNED = "returned", _("Returned for correction")
-        REFUSED = "refused", _("Refused")
+        REFUSED = "refused", pgettext_lazy("sharing decision", "Refused")
         CANCELLED = "cancelled", _("Cancelled")
 
     class Decision(models.TextChoices):

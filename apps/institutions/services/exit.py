@@ -231,13 +231,17 @@ def status_decision_dismiss(*, decision, reason, by):
 
 
 def status_decision_letter_pdf(decision: StatusDecision) -> bytes:
-    """The decision letter as PDF bytes, in the portal's default language (apps.core.pdf)."""
+    """The decision letter as PDF bytes, in the portal's default language (apps.core.pdf), signed with the
+    portal's electronic seal (apps.core.signing, SUP-5)."""
+    from apps.core.signing import sign_pdf
+
     institution = decision.institution
-    return render_pdf("institutions/exit/letter_pdf.html", {
+    content = render_pdf("institutions/exit/letter_pdf.html", {
         "decision": decision, "institution": institution, "department": decision.department,
         "region_name": institution.region.full_name,
         "decided_on": timezone.localdate(decision.decided_at) if decision.decided_at else None,
     })
+    return sign_pdf(content, reason=f"{decision.number}", location=decision.department.name)
 
 
 def status_decision_letter_generate(*, decision_id: int) -> Document | None:
