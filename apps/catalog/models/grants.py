@@ -4,6 +4,7 @@ reports, and the end by expiry, revocation or certified destruction."""
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from apps.core.history import TrackedModel
@@ -139,7 +140,7 @@ class GrantReport(TrackedModel):
         FINAL = "final", _("Final report")
 
     class Status(models.TextChoices):
-        DUE = "due", _("Due")
+        DUE = "due", pgettext_lazy("report status", "Due")
         SUBMITTED = "submitted", _("Submitted")
         CANCELLED = "cancelled", _("No longer due")
 

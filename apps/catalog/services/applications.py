@@ -255,7 +255,14 @@ def application_update(application: SharingApplication, *, data: dict, by) -> Sh
             return application
         for name in changed:
             setattr(application, name, values[name])
-        return save_tracked(application, by=by, reason="answers changed: " + ", ".join(changed))
+        reason = "answers changed: " + ", ".join(changed)
+        if application.security_assessment_reference and {"cross_border", "cross_border_destination"} & set(changed):
+            # SEC-9: the assessment covered the export as it was described; a changed export needs a new one.
+            application.security_assessment_reference = ""
+            application.security_assessment_date = None
+            application.security_assessment_recorded_by = None
+            reason = "security assessment no longer applies; " + reason
+        return save_tracked(application, by=by, reason=reason)
 
 
 # --- resources and fields -------------------------------------------------------------------------------

@@ -310,6 +310,8 @@ def dataset_document(version: ResourceVersion) -> dict:
 
 
 def public_version_by_code(code: str) -> ResourceVersion | None:
+    if "\x00" in code:  # no code has one, and PostgreSQL refuses it in a query
+        return None
     return public_versions().filter(resource__code=code).first()
 
 

@@ -260,7 +260,11 @@ def grant_create(application: SharingApplication, *, by) -> DataGrant:
     grant = DataGrant(number=_next_number(today.year), application=application,
                       applicant_id=application.applicant_id, applicant_region_id=application.applicant_region_id,
                       starts_on=starts_on, ends_on=application.period_end, conditions=conditions_of(application))
-    save_tracked(grant, by=by, reason=f"granted: application {application.number}")
+    suspension = _grantee_suspension(application.applicant_id)
+    if suspension:  # the grantee was suspended while the application was in review (INS-4)
+        grant.status, grant.suspended_at, grant.suspended_reason = S.SUSPENDED, timezone.now(), suspension
+    save_tracked(grant, by=by, reason=f"granted: application {application.number}"
+                 + (" (suspended with the grantee)" if suspension else ""))
     grant.recipients.set(recipients)
     for user in recipients:
         for permission in RECIPIENT_PERMISSIONS:
@@ -280,6 +284,17 @@ def grant_create(application: SharingApplication, *, by) -> DataGrant:
              "previous": stored_text(gettext_lazy(" It replaces grant %(old)s."), {"old": previous.number})
              if previous else ""})
     return grant
+
+
+def _grantee_suspension(organisation_id) -> str:
+    """The reason a new grant of this grantee starts suspended (its admission is not in force), else ""."""
+    from apps.institutions.models import Institution
+
+    institution = Institution.objects.filter(pk=organisation_id).select_related("organisation").first()
+    suspending = (Institution.Status.SUSPENDED, Institution.Status.REVOKED, Institution.Status.CLOSED)
+    if institution is None or institution.status not in suspending:
+        return ""
+    return suspension_reason_for(institution, institution.status)
 
 
 def _supersede(application: SharingApplication, grant: DataGrant, *, by) -> DataGrant | None:
@@ -709,6 +724,11 @@ def release_record(grant: DataGrant, *, item: ApplicationItem, description: str,
         raise errors.TransitionNotAllowed(_("Grant %(number)s has ended (%(status)s): nothing more is released "
                                             "under it.") % {"number": grant.number,
                                                             "status": grant.get_status_display()})
+    from apps.institutions.selectors import institution_is_admitted
+
+    if not institution_is_admitted(by.organisation_id):
+        raise errors.TransitionNotAllowed(_("Your institution's admission is suspended or ended: it releases no "
+                                            "data until it is admitted again."))
     if today < grant.starts_on:
         raise errors.ValidationFailed(_("Grant %(number)s is valid from %(date)s; nothing may be released "
                                         "before.") % {"number": grant.number, "date": grant.starts_on.isoformat()})

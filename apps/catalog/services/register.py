@@ -43,7 +43,7 @@ def register_search(params) -> QuerySet[DataGrant]:
     """Filter the register by `q` (institution name or credit code, resource code or title), `year`
     (year of approval, China time) and `status`; unknown values are ignored, not errors."""
     rows = register_rows()
-    query = (params.get("q") or "").strip()[:QUERY_MAX]
+    query = str(params.get("q") or "").replace("\x00", "").strip()[:QUERY_MAX]  # PostgreSQL refuses NUL
     if query:
         items = ApplicationItem.objects.filter(
             Q(resource__code__iexact=query) | Q(version__title__icontains=query) | Q(version__title_en__icontains=query)

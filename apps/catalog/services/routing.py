@@ -219,7 +219,7 @@ def _decider(kind: str, item: ApplicationItem, application: SharingApplication, 
 
     provincial = Organisation.Level.PROVINCIAL
     if kind == StepKind.PROVIDER:
-        if not item.provider.is_active:
+        if not _provider_may_share(item):
             raise errors.ValidationFailed(
                 _("The provider of “%(resource)s” is suspended or closed and cannot decide on it.")
                 % {"resource": _resource_label(item)}, field_errors={"items": [_("The provider is not active.")]})
@@ -255,6 +255,13 @@ def _decider(kind: str, item: ApplicationItem, application: SharingApplication, 
     raise errors.ValidationFailed(_("The route table names an unknown kind of step: %(kind)s.") % {"kind": kind})
 
 
+def _provider_may_share(item: ApplicationItem) -> bool:
+    """An active organisation whose admission is in force: a suspended provider shares nothing (INS-4)."""
+    from apps.institutions.selectors import institution_is_admitted
+
+    return item.provider.is_active and institution_is_admitted(item.provider_id)
+
+
 def _item_fingerprint(item: ApplicationItem) -> list:
     return [item.resource.code, item.version_id, sorted(f.pk for f in item.fields.all()), item.justification or ""]
 
@@ -287,6 +294,10 @@ def route_plan(application: SharingApplication) -> list[PlannedStep]:
     departments = _Departments()
     merged: dict[int, PlannedStep] = {}
     for item in items:
+        if not _provider_may_share(item):
+            raise errors.ValidationFailed(
+                _("The provider of “%(resource)s” is suspended or closed and cannot decide on it.")
+                % {"resource": _resource_label(item)}, field_errors={"items": [_("The provider is not active.")]})
         rule = rule_for(rules, item, application.applicant_region_id)
         if rule is None:
             raise errors.ValidationFailed(

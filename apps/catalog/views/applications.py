@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from apps.core import errors, policy
@@ -49,11 +50,11 @@ Status = SharingApplication.Status
 
 # The editor's sections and the problem keys each one answers.
 SECTIONS = [
-    ("answers", _("Answers"), "catalog:application_edit"),
-    ("resources", _("Resources and fields"), "catalog:application_resources"),
-    ("recipients", _("Recipients"), "catalog:application_recipients"),
-    ("documents", _("Documents"), "catalog:application_documents"),
-    ("check", _("Check and submit"), "catalog:application_check"),
+    ("answers", gettext_lazy("Answers"), "catalog:application_edit"),
+    ("resources", gettext_lazy("Resources and fields"), "catalog:application_resources"),
+    ("recipients", gettext_lazy("Recipients"), "catalog:application_recipients"),
+    ("documents", gettext_lazy("Documents"), "catalog:application_documents"),
+    ("check", gettext_lazy("Check and submit"), "catalog:application_check"),
 ]
 SECTION_KEYS = {"resources": ("items",), "recipients": ("recipients",), "documents": ("documents",)}
 
@@ -402,7 +403,8 @@ def _plan_rows(plan) -> list[dict]:
             "kind": StepKind(kind).label if kind in StepKind.values else kind,
             "organisation": value("organisation"),
             "rule": rule,
-            "reason": value("reason") or (getattr(rule, "name", "") if rule is not None else ""),
+            # Default rules' names are msgids (services/defaults.py); a department's own text stays as typed.
+            "reason": value("reason") or (_(rule.name) if getattr(rule, "name", "") else ""),
             "resources": [getattr(code, "code", code) for code in codes],
             "working_days": value("working_days"),
         })

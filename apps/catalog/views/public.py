@@ -35,6 +35,8 @@ def public_catalog(request):
 
 
 def _public_version(code: str):
+    if "\x00" in code:  # no code has one, and PostgreSQL refuses it in a query
+        raise Http404
     version = (selectors.catalog_entries(AnonymousUser()).filter(resource__code=code)
                .select_related("resource__provider", "storage_province").first())
     if version is None:
