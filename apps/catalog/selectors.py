@@ -87,7 +87,7 @@ def text_filter(query: str) -> Q:
 def region_prefix(code: str) -> str:
     """A region filter as a code prefix: `350000` -> `35`, `350100` -> `3501`, `350102` as is; a shorter
     all-digit value is taken as a prefix already."""
-    if not code.isdigit():
+    if not (code.isascii() and code.isdigit()):
         return ""
     if len(code) == 6:
         return code[:2] if code.endswith("0000") else code[:4] if code.endswith("00") else code
@@ -95,7 +95,7 @@ def region_prefix(code: str) -> str:
 
 
 def _int(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 def apply_filters(rows: QuerySet[ResourceVersion], params) -> QuerySet[ResourceVersion]:

@@ -143,3 +143,20 @@ def test_svc3_a_revoked_grant_is_not_superseded_by_a_renewal():
     old_case.grant.refresh_from_db()
     assert old_case.grant.status == "revoked" and old_case.grant.superseded_by_id is None
     assert old_case.grant.destruction_due_on is not None
+
+
+def test_svc3_a_renewal_approved_early_lets_the_old_grant_run_to_its_end_then_close_without_a_certificate():
+    today = timezone.localdate()
+    old_case = grant_case(start=today, end=today + datetime.timedelta(days=60))
+    old = old_case.grant
+    application, *_rest, reviewer = approved_application(parent=old_case.application, kind="renewal",
+                                                         start=old.ends_on + datetime.timedelta(days=1),
+                                                         end=old.ends_on + datetime.timedelta(days=365))
+    new = grant_services.grant_create(application, by=reviewer)
+    old.refresh_from_db()
+    # No gap: the old grant stays in force until its end date, so releases stay possible.
+    assert (old.status, old.superseded_by_id) == ("active", new.pk)
+    assert grant_services.grants_expire_due(today=old.ends_on + datetime.timedelta(days=1)) == 1
+    old.refresh_from_db()
+    assert (old.status, old.destruction_due_on) == ("closed", None) and old.ended_at is not None
+    assert not old.reports.filter(status="due", due_on__gt=old.ends_on).exists()

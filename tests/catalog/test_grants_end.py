@@ -19,6 +19,13 @@ from tests.factories import department
 from .factories import provider_institution
 from .grants_helpers import PDF, grant_case, not_a_pdf, pdf, set_period
 
+
+@pytest.fixture(autouse=True)
+def _notifications_in_english(settings):
+    """Notifications are written in the portal language; these tests read their English titles."""
+    settings.LANGUAGE_CODE = "en"
+
+
 pytestmark = pytest.mark.django_db
 
 

@@ -17,6 +17,13 @@ from tests.factories import department
 
 from .grants_helpers import grant_case, set_period
 
+
+@pytest.fixture(autouse=True)
+def _notifications_in_english(settings):
+    """Notifications are written in the portal language; these tests read their English titles."""
+    settings.LANGUAGE_CODE = "en"
+
+
 pytestmark = pytest.mark.django_db
 
 

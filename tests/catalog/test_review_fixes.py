@@ -12,7 +12,7 @@ from apps.core import errors
 from tests.catalog import application_helpers as helpers
 from tests.catalog.application_helpers import complete, suspend
 from tests.catalog.grants_helpers import CHECKSUM, approved_application, grant_case
-from tests.conftest import make_user
+from tests.conftest import login_verified, make_user
 from tests.factories import department
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +116,38 @@ def test_svc3_a_followup_approved_while_the_grantee_is_suspended_does_not_lift_t
     assert new.status == DataGrant.Status.SUSPENDED
     assert SharingApplication.objects.get(pk=application.pk).status == "approved"
     assert datetime.date.today() <= new.ends_on
+
+
+# --- odd input answers 404 or the page, never 500 ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", [
+    "/catalog/public/entries/a%00b/", "/catalog/public/entries/a%00b.jsonld", "/catalog/register/?q=a%00b",
+    "/api/v1/catalog/register/?q=a%00b",
+])
+def test_nul_characters_in_public_addresses_and_searches_are_not_a_server_error(client, url):
+    assert client.get(url).status_code in (200, 404)
+
+
+def test_nul_characters_in_the_register_csv_search_are_not_a_server_error(client):
+    response = client.get("/catalog/register.csv?q=a%00b")
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"\xef\xbb\xbf")
+
+
+@pytest.mark.parametrize("path,query", [
+    ("/catalog/applications/new/", "?resource=²"), ("/catalog/applications/{pk}/resources/", "?add=²"),
+    ("/api/v1/catalog/steps/", "?application=²"),
+    ("/catalog/resources/", "?provider=²&level=²&region=²"), ("/api/v1/catalog/resources/", "?provider=²&level=²"),
+])
+def test_non_ascii_digits_in_ids_are_not_a_server_error(client, applicant_admin, resource, path, query):
+    application = helpers.draft(applicant_admin, resource)
+    login_verified(client, applicant_admin)
+    assert client.get(path.format(pk=application.pk) + query).status_code < 500
+
+
+def test_non_ascii_digits_in_posted_resources_are_ignored(client, applicant_admin, resource):
+    application = helpers.draft(applicant_admin, resource)
+    login_verified(client, applicant_admin)
+    response = client.post(f"/catalog/applications/{application.pk}/resources/",
+                           {"resource": ["²", str(resource.pk)], f"fields_{resource.pk}": ["²"]})
+    assert response.status_code == 400

@@ -325,6 +325,18 @@ def test_changed_items_restart_the_whole_route_SVC_2(depts):
     assert routing.step_reviewers(steps[1]) == [reviewer]
 
 
+@pytest.mark.parametrize(("answer", "value"), [("legal_basis", "consent"), ("deidentification_method", "none"),
+                                               ("security_measures", "只在办公电脑上分析。")])
+def test_changed_answers_after_a_return_are_decided_again_by_earlier_steps_SVC_2(depts, answer, value):
+    c = case(depts, level=4)
+    approve(c.steps[0], c.provider_admin, decision="approve_with_conditions", conditions="仅限院内分析")
+    approve(c.steps[1], depts.reviewer("fuzhou"), decision="return", comment="请修改。")
+    SharingApplication.objects.filter(pk=c.application.pk).update(**{answer: value})
+    c.application.refresh_from_db()
+    steps = resubmit(c.application, by=c.applicant_admin)
+    assert [s.status for s in steps] == ["active", "waiting", "waiting"]  # the provider approved other answers
+
+
 def test_a_fully_approved_previous_round_still_has_one_step_decided_again_SVC_2(depts):
     c = case(depts, level=2)
     name_and_declare(c.steps[0], c.provider_admin)

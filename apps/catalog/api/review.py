@@ -103,7 +103,8 @@ class StepListView(generics.ListAPIView):
             rows = rows.filter(pk__in=routing.named_step_ids(self.request.user))
         if params.get("status") in RouteStep.Status.values:
             rows = rows.filter(status=params["status"])
-        if (params.get("application") or "").isdigit():
+        application = params.get("application") or ""
+        if application.isascii() and application.isdigit():
             rows = rows.filter(application_id=int(params["application"]))
         return rows.order_by(F("due_on").asc(nulls_last=True), "pk")
 

@@ -306,6 +306,16 @@ def _supersede(application: SharingApplication, grant: DataGrant, *, by) -> Data
     old = DataGrant.objects.select_for_update().filter(application_id=application.parent_id).first()
     if old is None or old.status not in (S.ACTIVE, S.SUSPENDED, S.EXPIRED):
         return None
+    if old.status in IN_FORCE and grant.starts_on > timezone.localdate():
+        # A renewal approved before its start: the old grant runs to its end (no gap in which nothing may be
+        # released) and then closes instead of expiring, with no certificate due (grants_expire_due).
+        old.superseded_by = grant
+        save_tracked(old, by=by, reason=f"continued by {grant.number} from {grant.starts_on.isoformat()}")
+        for report in GrantReport.objects.select_for_update().filter(grant=old, status=GrantReport.Status.DUE,
+                                                                     due_on__gt=old.ends_on):
+            report.status = GrantReport.Status.CANCELLED
+            save_tracked(report, by=by, reason=f"no longer due: continued by {grant.number}")
+        return old
     GRANT_FLOW.transition(old.status, S.CLOSED)
     old.status = S.CLOSED
     old.superseded_by = grant
@@ -355,14 +365,20 @@ def grants_expire_due(*, today: datetime.date | None = None) -> int:
             return 0
         now = timezone.now()
         for grant in grants:
+            grant.ended_at = now
+            if grant.superseded_by_id:  # a renewal continues it: the data stay, no certificate is due
+                GRANT_FLOW.transition(grant.status, S.CLOSED)
+                grant.status = S.CLOSED
+                continue
             GRANT_FLOW.transition(grant.status, S.EXPIRED)
             grant.status = S.EXPIRED
-            grant.ended_at = now
             grant.destruction_due_on = grant.ends_on + datetime.timedelta(days=timing.DESTRUCTION_CERTIFICATE_DAYS)
         bulk_update_with_history(grants, DataGrant, ["status", "ended_at", "destruction_due_on"],
                                  default_user=system, default_change_reason="expired")
         recipients = _recipients_by_grant(grants)
         for grant in grants:
+            if grant.status == S.CLOSED:
+                continue
             notify_about(recipients.get(grant.pk, []), grant, gettext_lazy("Data grant %(number)s has expired"),
                     gettext_lazy("The grant ended on %(end)s. Destroy every copy of the data and file the "
                                  "certificate of destruction by %(due)s."),

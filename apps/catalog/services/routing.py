@@ -266,8 +266,18 @@ def _item_fingerprint(item: ApplicationItem) -> list:
     return [item.resource.code, item.version_id, sorted(f.pk for f in item.fields.all()), item.justification or ""]
 
 
-def _digest(items: list[ApplicationItem]) -> str:
-    payload = sorted(_item_fingerprint(item) for item in items)
+# What an approving reviewer saw besides the items: a change to any of these after a later step returned the
+# application means the earlier approval no longer covers it, so the step is decided again.
+_DECIDED_ANSWERS = ("title", "purpose", "project_description", "legal_basis", "legal_basis_note", "period_start",
+                    "period_end", "delivery_mode", "security_measures", "deidentification_method",
+                    "deidentification_description", "cross_border", "cross_border_destination")
+
+
+def _digest(items: list[ApplicationItem], application: SharingApplication | None = None) -> str:
+    payload: list = sorted(_item_fingerprint(item) for item in items)
+    if application is not None:
+        payload.append([str(getattr(application, name)) for name in _DECIDED_ANSWERS])
+        payload.append(sorted(application.recipients.values_list("user_id", flat=True)))
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -331,7 +341,7 @@ def route_plan(application: SharingApplication) -> list[PlannedStep]:
                                                      step.organisation.pk))
     for order, step in enumerate(plan, start=1):
         step.order = order
-        step.covered_digest = _digest(step._items)
+        step.covered_digest = _digest(step._items, application)
     return plan
 
 

@@ -155,7 +155,7 @@ def _preselected_resource(request, organisation) -> DataResource | None:
     """The resource of the catalog entry's "apply" button (?resource=<id>), if it can be requested at all
     (active, published, another institution's)."""
     value = request.GET.get("resource") or request.POST.get("resource") or ""
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         return None
     return (DataResource.objects.select_related("published_version", "provider")
             .filter(pk=int(value), status=DataResource.Status.ACTIVE, published_version__status="published")
@@ -253,9 +253,9 @@ def _posted_items(request) -> dict[int, dict]:
     removed = request.POST.get("remove", "")
     posted = {}
     for value in request.POST.getlist("resource"):
-        if not value.isdigit() or value == removed:
+        if not (value.isascii() and value.isdigit()) or value == removed:
             continue
-        fields = [int(v) for v in request.POST.getlist(f"fields_{value}") if v.isdigit()]
+        fields = [int(v) for v in request.POST.getlist(f"fields_{value}") if v.isascii() and v.isdigit()]
         posted[int(value)] = {"fields": fields, "justification": request.POST.get(f"justification_{value}", "")}
     return posted
 
@@ -269,7 +269,8 @@ def application_resources(request, pk: int):
     picker = PickerForm(request.GET or None)
     query = picker.cleaned_data.get("q", "") if picker.is_valid() else ""
     add = None
-    if (request.GET.get("add") or "").isdigit():
+    add_id = request.GET.get("add") or ""
+    if add_id.isascii() and add_id.isdigit():
         add = (DataResource.objects.select_related("published_version", "provider")
                .filter(pk=int(request.GET["add"])).first())
     posted, item_errors, status = None, [], 200
