@@ -197,6 +197,26 @@ def certificate_pem() -> bytes:
 # --- signing and verifying -----------------------------------------------------------------------------
 
 
+def _outside_event_loop(function):
+    """pyHanko drives its signer and validator with asyncio.run(), which refuses to start inside a running
+    event loop (an async view, a test that left a loop running): run the call in a worker thread then."""
+    import asyncio
+    import functools
+    from concurrent.futures import ThreadPoolExecutor
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return function(*args, **kwargs)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(function, *args, **kwargs).result()
+
+    return wrapper
+
+
+@_outside_event_loop
 def sign_pdf(data: bytes, *, reason: str, location: str = "", signer_name: str | None = None) -> bytes:
     """Return `data` with one PAdES signature of the portal appended as an incremental update (SUP-5).
 
@@ -223,6 +243,7 @@ def _unsigned_status(**extra) -> dict:
             "error": "", **extra}
 
 
+@_outside_event_loop
 def verify_pdf(data: bytes) -> dict:
     """The status of the last signature of a PDF, judged against the portal's certificate (SUP-5).
 

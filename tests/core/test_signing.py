@@ -123,3 +123,14 @@ def test_misconfigured_identity_is_refused(seal_dir, settings, tmp_path):
     settings.PDF_SIGNING_CERT_FILE = str(tmp_path / "missing.pem")
     with pytest.raises(ImproperlyConfigured):
         signing.signing_identity()
+
+
+def test_signing_and_verifying_work_inside_a_running_event_loop(seal_dir, document):
+    """An async caller (or a library that left a loop running) must not break signing."""
+    import asyncio
+
+    async def inside_a_loop():
+        signed = signing.sign_pdf(document, reason="loop")
+        return signing.verify_pdf(signed)
+
+    assert asyncio.run(inside_a_loop())["ok"]
