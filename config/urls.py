@@ -13,6 +13,7 @@ api_v1 = [
     path("institutions/", include("apps.institutions.api.urls")),
     path("standards/", include("apps.standards.api.urls")),
     path("catalog/", include("apps.catalog.api.urls")),
+    path("inspections/", include("apps.inspections.api.urls")),
 ]
 
 urlpatterns = [
@@ -22,6 +23,7 @@ urlpatterns = [
     path("institutions/", include("apps.institutions.urls")),
     path("standards/", include("apps.standards.urls")),
     path("catalog/", include("apps.catalog.urls")),
+    path("inspections/", include("apps.inspections.urls")),
     path("regions/", include("apps.regions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -80,47 +80,64 @@ _REVIEW_CATALOG = (_C + "review_resource", _C + "assign_step_reviewers", _C + "r
 _PROVIDE_DATA = (_C + "register_resource", _C + "release_data", _C + "assign_step_reviewers")
 _USE_DATA = (_C + "apply_for_data", _C + "file_grant_report")
 
+_N = "inspections."
+# Reference data read by everyone signed in: the checklists (SUP-1).
+_READ_CHECKLISTS = tuple(_N + p for p in ("view_checklisttemplate", "view_checklistversion", "view_checklistitem"))
+# Plans, draws, inspections, findings, orders and reports within the jurisdiction (SUP-1, SUP-2, SUP-4).
+_SEE_INSPECTIONS = (*_READ_CHECKLISTS, *(_N + p for p in (
+    "view_inspectionplan", "view_planinspector", "view_targetselection", "view_conflictofinterest",
+    "view_inspection", "view_teammember", "view_itemresult", "view_finding", "view_evidence",
+    "view_rectificationorder", "view_rectificationresponse", "view_responseevidence", "view_inspectionreport",
+    "supervise_inspection",
+)))
+# Planning: plans, pools, draws, checklists. Recording an inspection is an object grant of its team.
+_PLAN_INSPECTIONS = (_N + "manage_inspection_plan", _N + "manage_checklist")
+# An institution's own orders and reports (owner scope).
+_OWN_INSPECTION_RESULTS = (*_READ_CHECKLISTS, *(_N + p for p in (
+    "view_rectificationorder", "view_rectificationresponse", "view_responseevidence", "view_inspectionreport",
+)))
+
 ROLES: dict[str, Role] = {role.code: role for role in [
     # --- health administrative departments (M.6, M.28) ---------------------------------------
     Role("department_admin", _("Department administrator"), (DEPARTMENT,),
          (*_SEE_ORGANISATIONS, *_OWN_ACCOUNTS, "accounts.manage_api_tokens", "workdays.view_calendarday",
           "workdays.add_calendarday", "workdays.change_calendarday", "workdays.delete_calendarday",
           *_SEE_INSTITUTIONS, *_REVIEW_INSTITUTIONS, _I + "manage_credit_rules", _I + "adjust_credit", *_READ_STANDARDS, *_SEE_ADOPTION,
-          *_READ_CATALOG, *_SEE_SHARING, _C + "manage_route_rules", _C + "manage_agreement", _C + "assign_step_reviewers")),
+          *_READ_CATALOG, *_SEE_SHARING, _C + "manage_route_rules", _C + "manage_agreement", _C + "assign_step_reviewers", *_SEE_INSPECTIONS, *_PLAN_INSPECTIONS)),
     Role("reviewer", _("Reviewer"), (DEPARTMENT,),
          (*_SEE_ORGANISATIONS, "accounts.view_user", *_SEE_INSTITUTIONS, *_REVIEW_INSTITUTIONS, *_READ_STANDARDS, *_SEE_ADOPTION,
-          *_READ_CATALOG, *_SEE_SHARING, *_REVIEW_CATALOG)),
+          *_READ_CATALOG, *_SEE_SHARING, *_REVIEW_CATALOG, *_SEE_INSPECTIONS)),
     Role("inspector", _("Inspector"), (DEPARTMENT,),
          (*_SEE_ORGANISATIONS, *_SEE_INSTITUTIONS, _I + "propose_status_decision", *_READ_STANDARDS, *_SEE_ADOPTION,
-          *_READ_CATALOG, *_SEE_SHARING)),
+          *_READ_CATALOG, *_SEE_SHARING, *_SEE_INSPECTIONS, _N + "add_conflictofinterest", _N + "refer_finding")),
     Role("case_officer", _("Case officer"), (DEPARTMENT,),
          (*_SEE_ORGANISATIONS, *_SEE_INSTITUTIONS, _I + "propose_status_decision", *_READ_STANDARDS, *_READ_CATALOG,
-          *_SEE_SHARING)),
-    Role("standards_officer", _("Standards officer"), (DEPARTMENT,), (*_SEE_ORGANISATIONS, *_SEE_INSTITUTIONS, *_READ_STANDARDS, *_SEE_ADOPTION, *_MANAGE_STANDARDS, *_READ_CATALOG)),
+          *_SEE_SHARING, *_SEE_INSPECTIONS)),
+    Role("standards_officer", _("Standards officer"), (DEPARTMENT,), (*_SEE_ORGANISATIONS, *_SEE_INSTITUTIONS, *_READ_STANDARDS, *_SEE_ADOPTION, *_MANAGE_STANDARDS, *_READ_CATALOG, *_READ_CHECKLISTS)),
     Role("department_head", _("Department head"), (DEPARTMENT,),
          (*_SEE_ORGANISATIONS, "accounts.view_user", *_SEE_INSTITUTIONS, *_REVIEW_INSTITUTIONS,
           _I + "decide_status_decision", _I + "adjust_credit", *_READ_STANDARDS, *_SEE_ADOPTION, _S + "approve_standard", _S + "view_standardproposal", _S + "assess_effectiveness",
           _S + "add_standard",  # a head's "revise" decision registers the revision project (STD-7)
-          *_READ_CATALOG, *_SEE_SHARING, *_REVIEW_CATALOG, _C + "revoke_grant")),
+          *_READ_CATALOG, *_SEE_SHARING, *_REVIEW_CATALOG, _C + "revoke_grant", *_SEE_INSPECTIONS, *_PLAN_INSPECTIONS, _N + "verify_rectification", _N + "refer_finding")),
     Role("auditor", _("Auditor"), (DEPARTMENT,),
          (*_SEE_ORGANISATIONS, "accounts.view_user", *_SEE_INSTITUTIONS, _I + "view_importjob", *_READ_STANDARDS, *_SEE_ADOPTION, _S + "view_standardproposal",
-          *_READ_CATALOG, *_SEE_SHARING)),
+          *_READ_CATALOG, *_SEE_SHARING, *_SEE_INSPECTIONS)),
     # --- responsible entities (M.5, M.17, M.28) ----------------------------------------------
     Role("institution_admin", _("Institution administrator"), (INSTITUTION, PROVIDER),
          ("accounts.view_organisation", *_OWN_ACCOUNTS, "accounts.manage_api_tokens",
           *_OWN_INSTITUTION, *_MANAGE_OWN_INSTITUTION, *_READ_STANDARDS, *_OWN_STANDARDS_WORK, _S + "declare_adoption", _S + "self_assess_conformance",
-          *_READ_CATALOG, *_SEE_SHARING, *_PROVIDE_DATA, *_USE_DATA)),
+          *_READ_CATALOG, *_SEE_SHARING, *_PROVIDE_DATA, *_USE_DATA, *_OWN_INSPECTION_RESULTS, _N + "respond_rectification")),
     Role("top_leader", _("Top leader responsible for data security"), (INSTITUTION,),
          ("accounts.view_organisation", "accounts.view_user", *_OWN_INSTITUTION, _I + "confirm_transfer",
-          _I + "add_creditobjection", *_READ_STANDARDS, *_OWN_STANDARDS_WORK, *_READ_CATALOG, *_SEE_SHARING)),
+          _I + "add_creditobjection", *_READ_STANDARDS, *_OWN_STANDARDS_WORK, *_READ_CATALOG, *_SEE_SHARING, *_OWN_INSPECTION_RESULTS)),
     Role("security_officer", _("Data security officer"), (INSTITUTION, PROVIDER),
          ("accounts.view_organisation", "accounts.view_user", *_OWN_INSTITUTION, *_READ_STANDARDS, *_OWN_STANDARDS_WORK, _S + "self_assess_conformance",
-          *_READ_CATALOG, *_SEE_SHARING, _C + "release_data")),
+          *_READ_CATALOG, *_SEE_SHARING, _C + "release_data", *_OWN_INSPECTION_RESULTS, _N + "respond_rectification")),
     Role("data_steward", _("Data steward"), (INSTITUTION, PROVIDER),
          ("accounts.view_organisation", _I + "view_institution", _I + "view_entrustment", *_READ_STANDARDS, *_OWN_STANDARDS_WORK, _S + "declare_adoption",
-          *_READ_CATALOG, *_SEE_SHARING, *_PROVIDE_DATA, *_USE_DATA)),
+          *_READ_CATALOG, *_SEE_SHARING, *_PROVIDE_DATA, *_USE_DATA, *_READ_CHECKLISTS)),
     Role("submitter", _("Submitter"), (INSTITUTION, PROVIDER),
-         ("accounts.view_organisation", _I + "view_institution", *_READ_STANDARDS, *_READ_CATALOG, *_SEE_SHARING, *_USE_DATA)),
+         ("accounts.view_organisation", _I + "view_institution", *_READ_STANDARDS, *_READ_CATALOG, *_SEE_SHARING, *_USE_DATA, *_READ_CHECKLISTS)),
 ]}
 
 

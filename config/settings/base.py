@@ -60,6 +60,7 @@ LOCAL_APPS = [
     "apps.institutions",
     "apps.standards",
     "apps.catalog",
+    "apps.inspections",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -200,6 +201,11 @@ CELERY_BEAT_SCHEDULE = {
     "catalog-grant-expiry-reminders": {
         "task": "catalog.grant_expiry_reminders",
         "schedule": crontab(hour=7, minute=45),
+    },
+    # SUP-1/INS-3: overdue rectification orders are escalated every morning and raise credit events.
+    "inspections-orders-escalate": {
+        "task": "inspections.orders_escalate",
+        "schedule": crontab(hour=1, minute=30),
     },
 }
 

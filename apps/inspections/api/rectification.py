@@ -1,0 +1,3 @@
+"""API views (filled in by the area's work)."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Home-page panels of the inspections app (apps.core.home.register_panels)."""

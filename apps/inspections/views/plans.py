@@ -1,0 +1,3 @@
+"""HTML views (filled in by the area's work)."""
+
+urlpatterns: list = []
