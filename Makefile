@@ -51,6 +51,12 @@ test: sysdeps-test services compilemessages
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+## bench: performance benchmarks against a throwaway database (BENCH=name runs one, BENCH_REPEAT=n runs);
+## not part of `make test`; exits non-zero when a benchmark misses its target
+.PHONY: bench
+bench: sysdeps-test services compilemessages
+	$(PY) -m bench.run $(BENCH)
+
 ## check-deploy: production settings pass `check --deploy` without warnings
 check-deploy: install compilemessages
 	DJANGO_SETTINGS_MODULE=config.settings.production \

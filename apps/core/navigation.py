@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 SUPERVISION = _("Supervision")
 MY_INSTITUTION = _("My institution")
 STANDARDS = _("Standards")
+INSPECTIONS = _("Inspections")
 PUBLIC = _("Public information")
 ADMINISTRATION = _("Administration")
 
@@ -26,6 +27,7 @@ class NavItem:
 _I = "institutions."
 _S = "standards."
 _C = "catalog."
+_N = "inspections."
 NAVIGATION = [
     NavItem(_("Home"), "core:home"),
     # --- departments ------------------------------------------------------------------------------
@@ -75,6 +77,19 @@ NAVIGATION = [
             organisation_kinds=("department",)),
     NavItem(_("Route rules"), "catalog:rule_list", (_C + "view_routerule",), group=SUPERVISION,
             organisation_kinds=("department",)),
+    # --- inspections: departments (SUP-1, SUP-2) ------------------------------------------------------------
+    NavItem(_("My inspections"), "inspections:my_inspections", (_N + "view_inspection",), group=INSPECTIONS,
+            organisation_kinds=("department",)),
+    NavItem(_("Inspection plans"), "inspections:plan_list", (_N + "view_inspectionplan",), group=INSPECTIONS,
+            organisation_kinds=("department",)),
+    NavItem(_("Rectification orders"), "inspections:order_list", (_N + "view_rectificationorder",),
+            group=INSPECTIONS, organisation_kinds=("department",)),
+    NavItem(_("Inspection dashboard"), "inspections:dashboard", (_N + "supervise_inspection",), group=INSPECTIONS,
+            organisation_kinds=("department",)),
+    NavItem(_("Checklists"), "inspections:checklist_list", (_N + "view_checklisttemplate",), group=INSPECTIONS,
+            organisation_kinds=("department",)),
+    NavItem(_("Conflicts of interest"), "inspections:conflict_list", (_N + "view_conflictofinterest",),
+            group=INSPECTIONS, organisation_kinds=("department",)),
     # --- institutions and providers -----------------------------------------------------------------
     NavItem(_("Profile and rating"), "institutions:my_profile", (_I + "view_institution",), group=MY_INSTITUTION,
             organisation_kinds=("institution", "provider")),
@@ -101,6 +116,10 @@ NAVIGATION = [
             organisation_kinds=("institution", "provider")),
     NavItem(_("Data catalog"), "catalog:search", (_C + "view_resourceversion",), group=MY_INSTITUTION,
             organisation_kinds=("institution", "provider")),
+    NavItem(_("Rectification orders"), "inspections:my_orders", (_N + "view_rectificationorder",),
+            group=MY_INSTITUTION, organisation_kinds=("institution", "provider")),
+    NavItem(_("Inspection reports"), "inspections:my_reports", (_N + "view_inspectionreport",),
+            group=MY_INSTITUTION, organisation_kinds=("institution", "provider")),
     # --- everyone -------------------------------------------------------------------------------------
     NavItem(_("Directory of institutions"), "institutions:directory", group=PUBLIC),
     NavItem(_("Blacklist"), "institutions:blacklist", group=PUBLIC),
@@ -110,6 +129,8 @@ NAVIGATION = [
     NavItem(_("Data catalog"), "catalog:public_list", group=PUBLIC),
     NavItem(_("Register of approved data uses"), "catalog:public_register", group=PUBLIC),
     NavItem(_("Verify a decision letter"), "catalog:verify", group=PUBLIC),
+    NavItem(_("Inspection results"), "inspections:public_results", group=PUBLIC),
+    NavItem(_("Verify an inspection report"), "inspections:verify", group=PUBLIC),
     # --- administration -------------------------------------------------------------------------------
     NavItem(_("Organisations"), "accounts:organisation_list", ("accounts.supervise_organisation",),
             group=ADMINISTRATION),

@@ -13,6 +13,18 @@ so concurrent web and worker processes never see half a key pair.
 
 Verification trusts exactly the portal's certificate (the configured one or the generated seal): a
 PDF signed with any other certificate is reported as not valid, however intact it is.
+
+Department keys (SUP-5: an inspection report is signed in the name of the department that inspected):
+`sign_pdf(..., organisation=department)` and `verify_pdf(data, organisation=department)` use that
+department's own identity instead of the portal's seal. In production the identities are configured in
+the directory settings.PDF_SIGNING_DEPARTMENT_KEYS_DIR, one sub-directory per department named after its
+unified social credit code (or "org-<id>" when it has none) holding `key.pem` and `cert.pem`; once that
+directory is set, a department without its sub-directory cannot sign (ImproperlyConfigured) rather than
+silently signing with a key nobody issued. Without the setting (development, tests) each department gets
+its own EC P-256 key and ten-year self-signed certificate (CN and O = the department's name), generated
+once under VAR_DIR/signing/departments/<id>/ with the same lock and atomic writes as the portal seal.
+Verification with a department trusts exactly that department's certificate: a report of department A
+does not verify as department B's, nor as the portal's.
 """
 
 from __future__ import annotations
@@ -38,6 +50,10 @@ SIGNATURE_FIELD = "PortalSignature"
 _KEY_NAME = "portal-seal.key.pem"
 _CERT_NAME = "portal-seal.cert.pem"
 _LOCK_NAME = ".seal.lock"
+PORTAL_ORGANISATION_NAME = "医疗健康大数据监管平台"
+# A department's identity: in its own directory, configured or generated.
+_DEPARTMENT_KEY_NAME = "key.pem"
+_DEPARTMENT_CERT_NAME = "cert.pem"
 
 _lock = threading.Lock()
 _identities: dict[tuple[str, str], SigningIdentity] = {}
@@ -49,7 +65,7 @@ class SigningIdentity:
 
     certificate: object
     key: object
-    source: str  # "configured" or "portal"
+    source: str  # "configured" or "portal" (the portal's identity); "department-configured" or "department"
 
     @property
     def common_name(self) -> str:
@@ -83,8 +99,11 @@ def _configured_paths() -> tuple[str, str] | None:
     return (str(key_file), str(cert_file)) if key_file else None
 
 
-def signing_identity() -> SigningIdentity:
-    """The portal's signing key and certificate, loaded (or generated) once per process and path."""
+def signing_identity(organisation=None) -> SigningIdentity:
+    """The signing key and certificate, loaded (or generated) once per process and path: the portal's
+    seal, or with `organisation` (a department) that department's own identity."""
+    if organisation is not None:
+        return _department_identity(organisation)
     configured = _configured_paths()
     if configured is None:
         directory = _seal_directory()
@@ -101,6 +120,44 @@ def signing_identity() -> SigningIdentity:
                 identity = _portal_seal(_seal_directory())
             else:
                 identity = _load_identity(Path(paths[0]), Path(paths[1]), source="configured")
+            _identities[paths] = identity
+    return identity
+
+
+def department_directory_name(organisation) -> str:
+    """The sub-directory of PDF_SIGNING_DEPARTMENT_KEYS_DIR that holds a department's key and certificate."""
+    credit_code = (getattr(organisation, "credit_code", None) or "").strip()
+    return credit_code or f"org-{organisation.pk}"
+
+
+def _department_identity(organisation) -> SigningIdentity:
+    if getattr(organisation, "pk", None) is None:
+        raise ValueError("A department must be saved before it can sign.")
+    configured_dir = str(getattr(settings, "PDF_SIGNING_DEPARTMENT_KEYS_DIR", "") or "")
+    if configured_dir:
+        directory = Path(configured_dir) / department_directory_name(organisation)
+        source = "department-configured"
+    else:
+        directory = _seal_directory() / "departments" / str(organisation.pk)
+        source = "department"
+    paths = (str(directory / _DEPARTMENT_KEY_NAME), str(directory / _DEPARTMENT_CERT_NAME))
+    identity = _identities.get(paths)
+    if identity is not None:
+        return identity
+    with _lock:
+        identity = _identities.get(paths)
+        if identity is None:
+            if configured_dir:
+                key_path, cert_path = Path(paths[0]), Path(paths[1])
+                if not (key_path.is_file() and cert_path.is_file()):
+                    raise ImproperlyConfigured(
+                        f"No signing key for department {organisation.pk} ({organisation.name}): expected "
+                        f"{key_path} and {cert_path} (PDF_SIGNING_DEPARTMENT_KEYS_DIR is set).")
+                identity = _load_identity(key_path, cert_path, source=source)
+            else:
+                name = str(getattr(organisation, "name", "") or f"org-{organisation.pk}")
+                identity = _generated_identity(directory, _DEPARTMENT_KEY_NAME, _DEPARTMENT_CERT_NAME,
+                                               common_name=name, organisation_name=name, source=source)
             _identities[paths] = identity
     return identity
 
@@ -126,14 +183,21 @@ def _load_identity(key_path: Path, cert_path: Path, *, source: str) -> SigningId
 
 def _portal_seal(directory: Path) -> SigningIdentity:
     """Load the portal's seal, generating it first if this is the first use on this machine."""
-    key_path, cert_path = directory / _KEY_NAME, directory / _CERT_NAME
+    return _generated_identity(directory, _KEY_NAME, _CERT_NAME, common_name=SEAL_COMMON_NAME,
+                               organisation_name=PORTAL_ORGANISATION_NAME, source="portal")
+
+
+def _generated_identity(directory: Path, key_name: str, cert_name: str, *, common_name: str,
+                        organisation_name: str, source: str) -> SigningIdentity:
+    """Load a generated key pair from `directory`, generating it under a file lock on first use."""
+    key_path, cert_path = directory / key_name, directory / cert_name
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     with open(directory / _LOCK_NAME, "a+") as lock_file:
         fcntl.flock(lock_file, fcntl.LOCK_EX)
         try:
             if not (key_path.exists() and cert_path.exists()):
-                _generate_seal(key_path, cert_path)
-            return _load_identity(key_path, cert_path, source="portal")
+                _generate_seal(key_path, cert_path, common_name=common_name, organisation_name=organisation_name)
+            return _load_identity(key_path, cert_path, source=source)
         finally:
             fcntl.flock(lock_file, fcntl.LOCK_UN)
 
@@ -153,7 +217,8 @@ def _write_atomically(path: Path, content: bytes, mode: int) -> None:
         raise
 
 
-def _generate_seal(key_path: Path, cert_path: Path) -> None:
+def _generate_seal(key_path: Path, cert_path: Path, *, common_name: str = SEAL_COMMON_NAME,
+                   organisation_name: str = PORTAL_ORGANISATION_NAME) -> None:
     """An EC P-256 key and a self-signed certificate for signing (digital signature, non-repudiation)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -162,8 +227,8 @@ def _generate_seal(key_path: Path, cert_path: Path) -> None:
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "医疗健康大数据监管平台"),
-                      x509.NameAttribute(NameOID.COMMON_NAME, SEAL_COMMON_NAME)])
+                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation_name[:64]),
+                      x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64])])
     now = datetime.datetime.now(datetime.UTC)
     certificate = (
         x509.CertificateBuilder()
@@ -184,14 +249,15 @@ def _generate_seal(key_path: Path, cert_path: Path) -> None:
     # The key first, the certificate last: a certificate on disk always has its key beside it.
     _write_atomically(key_path, key_pem, 0o600)
     _write_atomically(cert_path, certificate.public_bytes(serialization.Encoding.PEM), 0o644)
-    logger.info("generated the portal's PDF signing seal %s", cert_path)
+    logger.info("generated a PDF signing key and certificate %s (%s)", cert_path, common_name)
 
 
-def certificate_pem() -> bytes:
-    """The signing certificate as PEM, for relying parties who want to check a letter themselves."""
+def certificate_pem(organisation=None) -> bytes:
+    """The signing certificate as PEM (the portal's, or a department's), for relying parties who want to
+    check a letter or report themselves."""
     from asn1crypto import pem
 
-    return pem.armor("CERTIFICATE", signing_identity().certificate.dump())
+    return pem.armor("CERTIFICATE", signing_identity(organisation).certificate.dump())
 
 
 # --- signing and verifying -----------------------------------------------------------------------------
@@ -217,8 +283,10 @@ def _outside_event_loop(function):
 
 
 @_outside_event_loop
-def sign_pdf(data: bytes, *, reason: str, location: str = "", signer_name: str | None = None) -> bytes:
-    """Return `data` with one PAdES signature of the portal appended as an incremental update (SUP-5).
+def sign_pdf(data: bytes, *, reason: str, location: str = "", signer_name: str | None = None,
+             organisation=None) -> bytes:
+    """Return `data` with one PAdES signature appended as an incremental update (SUP-5): the portal's seal,
+    or with `organisation` (a department) that department's key.
 
     `reason` and `location` are stored in the signature dictionary (shown by PDF readers);
     `signer_name` defaults to the certificate's common name."""
@@ -226,7 +294,7 @@ def sign_pdf(data: bytes, *, reason: str, location: str = "", signer_name: str |
     from pyhanko.sign import fields, signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-    identity = signing_identity()
+    identity = signing_identity(organisation)
     signer = signers.SimpleSigner(signing_cert=identity.certificate, signing_key=identity.key,
                                   cert_registry=SimpleCertificateStore.from_certs([identity.certificate]))
     metadata = signers.PdfSignatureMetadata(
@@ -244,11 +312,12 @@ def _unsigned_status(**extra) -> dict:
 
 
 @_outside_event_loop
-def verify_pdf(data: bytes) -> dict:
-    """The status of the last signature of a PDF, judged against the portal's certificate (SUP-5).
+def verify_pdf(data: bytes, organisation=None) -> dict:
+    """The status of the last signature of a PDF, judged against the portal's certificate or, with
+    `organisation` (a department), against that department's certificate only (SUP-5).
 
     Keys: signed (a signature is present), intact (the signed bytes are unchanged), valid (the
-    cryptographic signature checks out), trusted (the signer is the portal's certificate),
+    cryptographic signature checks out), trusted (the signer is the expected certificate),
     covers_whole_file (nothing was appended after signing), ok (all of these), signer (common name),
     signed_at (the time the signer reported, aware datetime or None), certificate_fingerprint,
     reason, error (why the file could not be checked, else "")."""
@@ -265,7 +334,7 @@ def verify_pdf(data: bytes) -> dict:
     if not signatures:
         return _unsigned_status()
     embedded = signatures[-1]
-    identity = signing_identity()
+    identity = signing_identity(organisation)
     context = ValidationContext(trust_roots=[identity.certificate], allow_fetching=False)
     try:
         status = validate_pdf_signature(embedded, signer_validation_context=context)

@@ -74,3 +74,21 @@ def institution_search(user, params, queryset=None):
     if len(grade) == 1 and grade.isalpha():
         rows = rows.filter(credit_grade=grade.upper())
     return rows
+
+
+def recent_credit_event_count(trigger_prefix: str, since, outer_ref: str = "pk"):
+    """Per institution, the number of credit events whose trigger starts with `trigger_prefix` ("incident.",
+    "drill.") that occurred on or after `since` and were not withdrawn: a correlated COUNT subquery for
+    `.annotate()` over any queryset whose `outer_ref` column is the institution id (0 when none), so a
+    ranking of a million institutions stays one statement (risk-based inspection planning, SUP-1).
+    Uses `credit_event_live_idx` (institution first)."""
+    from django.db.models import Count, IntegerField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from .models import CreditEvent
+
+    rows = (CreditEvent.objects.filter(institution_id=OuterRef(outer_ref), rule__trigger__startswith=trigger_prefix,
+                                       occurred_on__gte=since)
+            .exclude(status=CreditEvent.Status.WITHDRAWN)
+            .order_by().values("institution_id").annotate(total=Count("pk")).values("total"))
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)

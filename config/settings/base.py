@@ -394,6 +394,24 @@ SPECTACULAR_SETTINGS = {
         "RouteStepDecisionEnum": "apps.catalog.models.RouteStep.Decision",
         "DecisionLetterKindEnum": "apps.catalog.models.DecisionLetter.Kind",
         "DecisionLetterStatusEnum": "apps.catalog.models.DecisionLetter.Status",
+        # inspections (SUP-1, SUP-2, SUP-5)
+        "InspectionStatusEnum": "apps.inspections.models.Inspection.Status",
+        "FindingStatusEnum": "apps.inspections.models.Finding.Status",
+        "RectificationOrderStatusEnum": "apps.inspections.models.RectificationOrder.Status",
+        "ItemResultEnum": "apps.inspections.models.ItemResult.Result",
+        "TeamMemberRoleEnum": "apps.inspections.models.TeamMember.Role",
+        "WorkingGroupRoleEnum": "apps.standards.models.WorkingGroupMember.Role",
+        "InspectionReportStatusEnum": "apps.inspections.models.InspectionReport.Status",
+        "ChecklistVersionStatusEnum": "apps.inspections.models.ChecklistVersion.Status",
+        "InspectionSeverityEnum": "apps.inspections.models.Severity",
+        "InspectionPlanStatusEnum": "apps.inspections.models.InspectionPlan.Status",
+        "InspectionPlanKindEnum": "apps.inspections.models.InspectionPlan.Kind",
+        "InspectionPlanSubjectEnum": "apps.inspections.models.InspectionPlan.Subject",
+        "TargetSelectionStatusEnum": "apps.inspections.models.TargetSelection.Status",
+        "TargetSelectionMethodEnum": "apps.inspections.models.TargetSelection.Method",
+        "InspectionOutcomeEnum": "apps.inspections.models.Inspection.Outcome",
+        "PublicRectificationStatusEnum": "apps.inspections.api.public.RECTIFICATION_CHOICES",
+        "InstitutionTypeEnum": "apps.institutions.models.Institution.Type",
     },
 }
 
@@ -414,6 +432,10 @@ PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 # ==============================================================================================
 PDF_SIGNING_KEY_FILE = env("PDF_SIGNING_KEY_FILE", default="")
 PDF_SIGNING_CERT_FILE = env("PDF_SIGNING_CERT_FILE", default="")
+# Each department's own key for the reports it issues (inspection reports): a directory with one
+# sub-directory per department, named after its unified social credit code (or "org-<id>"), holding
+# key.pem and cert.pem. Left empty, each department's key is generated under var/signing/departments/.
+PDF_SIGNING_DEPARTMENT_KEYS_DIR = env("PDF_SIGNING_DEPARTMENT_KEYS_DIR", default="")
 
 # ==============================================================================================
 # Logging

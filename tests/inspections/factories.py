@@ -58,7 +58,7 @@ def make_plan(department, *, by=None, checklist=None, pool=(), status=Inspection
         "scope_regions": scope_regions if scope_regions is not None else [department.region_id or ""],
     }
     values.update(fields)
-    plan = InspectionPlan.objects.create(department=department, region_id=department.region_id or "000000",
+    plan = InspectionPlan.objects.create(department=department, region_id=department.region_id,
                                          checklist=checklist or make_checklist(), status=status, created_by=by,
                                          **values)
     for user in pool:

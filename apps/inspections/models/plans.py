@@ -35,7 +35,8 @@ class InspectionPlan(TrackedModel):
     department = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("department"))
     # The department's region: jurisdiction applies to it (higher departments see their subordinates' plans).
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
+    # None for the national department (which has no region): only national users see those plans.
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                verbose_name=_("department's region"))
     number = models.CharField(_("number"), max_length=40, unique=True)
     title = models.CharField(_("title"), max_length=200)
@@ -51,6 +52,7 @@ class InspectionPlan(TrackedModel):
     checklist = models.ForeignKey("inspections.ChecklistVersion", on_delete=models.PROTECT, related_name="plans",
                                   verbose_name=_("checklist"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("created by"))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -100,8 +102,8 @@ class ConflictOfInterest(TrackedModel):
     reason = models.CharField(_("nature of the tie"), max_length=300)
     declared_at = models.DateTimeField(_("declared"), default=timezone.now)
     ends_on = models.DateField(_("in force until"), null=True, blank=True)
-    # The declaring inspector's department region (jurisdiction).
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
+    # The declaring inspector's department region (jurisdiction); None for the national department.
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                verbose_name=_("department's region"))
 
     policy_scope = PolicyScope(region_field="region", owner_field=None)
