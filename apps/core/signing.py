@@ -22,7 +22,7 @@ unified social credit code (or "org-<id>" when it has none) holding `key.pem` an
 directory is set, a department without its sub-directory cannot sign (ImproperlyConfigured) rather than
 silently signing with a key nobody issued. Without the setting (development, tests) each department gets
 its own EC P-256 key and ten-year self-signed certificate (CN and O = the department's name), generated
-once under VAR_DIR/signing/departments/<id>/ with the same lock and atomic writes as the portal seal.
+once under VAR_DIR/signing/departments/<database>/<id>/ with the same lock and atomic writes as the portal seal.
 Verification with a department trusts exactly that department's certificate: a report of department A
 does not verify as department B's, nor as the portal's.
 """
@@ -130,6 +130,13 @@ def department_directory_name(organisation) -> str:
     return credit_code or f"org-{organisation.pk}"
 
 
+def _database_label() -> str:
+    from django.db import connection
+
+    name = str(connection.settings_dict.get("NAME") or "default")
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)[:80]
+
+
 def _department_identity(organisation) -> SigningIdentity:
     if getattr(organisation, "pk", None) is None:
         raise ValueError("A department must be saved before it can sign.")
@@ -138,7 +145,9 @@ def _department_identity(organisation) -> SigningIdentity:
         directory = Path(configured_dir) / department_directory_name(organisation)
         source = "department-configured"
     else:
-        directory = _seal_directory() / "departments" / str(organisation.pk)
+        # Generated keys are per database as well as per department: ids repeat across databases (each test
+        # database, a re-created demo), and a key made for another database's department would sign in its name.
+        directory = _seal_directory() / "departments" / _database_label() / str(organisation.pk)
         source = "department"
     paths = (str(directory / _DEPARTMENT_KEY_NAME), str(directory / _DEPARTMENT_CERT_NAME))
     identity = _identities.get(paths)

@@ -35,6 +35,11 @@ VIEW_FINDING = "inspections.view_finding"
 REQUIREMENT_ID = re.compile(r"^[A-Z]{2,5}-\d{1,3}$")
 
 
+def text_param(params, name: str) -> str:
+    """A free-text filter as PostgreSQL can take it: NUL characters (which it refuses in text) dropped."""
+    return str(params.get(name) or "").replace("\x00", "").strip()
+
+
 def _count(model, **lookup):
     """A correlated COUNT subquery (0 when none) for annotations."""
     rows = (model.objects.filter(**lookup).order_by().values(next(iter(lookup))).annotate(n=Count("pk"))
@@ -90,7 +95,7 @@ def inspection_rows(user, params):
     plan = params.get("plan", "")
     if plan.isascii() and plan.isdigit():
         rows = rows.filter(plan_id=int(plan))
-    name = (params.get("q") or "").strip()
+    name = text_param(params, "q")
     if name:
         rows = rows.filter(Q(institution__name__icontains=name) | Q(number__icontains=name))
     return with_progress(rows).order_by(F("scheduled_on").desc(nulls_last=True), "-pk")
@@ -109,7 +114,7 @@ def finding_rows(user, params):
     elif status != "all":
         rows = rows.exclude(status=Finding.Status.WITHDRAWN)
     if "article" in params:
-        rows = rows.filter(article=params["article"])
+        rows = rows.filter(article=text_param(params, "article"))
     requirement = (params.get("requirement") or "").strip().upper()
     if REQUIREMENT_ID.match(requirement):
         rows = rows.filter(requirement_ids__iregex=rf"(^|[,\s]){re.escape(requirement)}($|[,\s])")
@@ -133,7 +138,7 @@ def order_rows(user, params, *, institution_id=None):
     level = params.get("level", "")
     if level in {"1", "2", "3"}:
         rows = rows.filter(escalation_level=int(level))
-    name = (params.get("q") or "").strip()
+    name = text_param(params, "q")
     if name:
         rows = rows.filter(Q(institution__name__icontains=name) | Q(number__icontains=name))
     return rows.order_by("deadline", "pk")

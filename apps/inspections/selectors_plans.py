@@ -79,7 +79,7 @@ def plan_list(user, params=None) -> QuerySet:
     kind = params.get("kind") or ""
     if kind in InspectionPlan.Kind.values:
         rows = rows.filter(kind=kind)
-    query = (params.get("q") or "").strip()
+    query = str(params.get("q") or "").replace("\x00", "").strip()  # PostgreSQL refuses NUL in text
     if query:
         rows = rows.filter(Q(title__icontains=query) | Q(number__icontains=query))
     return rows.order_by("-starts_on", "-pk")

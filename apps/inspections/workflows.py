@@ -43,8 +43,11 @@ ORDER_FLOW = Workflow(_("Rectification order"), [
     Transition("issued", "submitted", RESPOND),
     Transition("returned", "submitted", RESPOND),
     Transition("submitted", "accepted", VERIFY),
+    # A follow-up inspection found the finding rectified on site (its team verifies; see _settle_carried_orders).
+    Transition("issued", "accepted", CONDUCT),
+    Transition("returned", "accepted", CONDUCT),
     Transition("submitted", "returned", VERIFY),
     Transition("issued", "cancelled", REFER),  # the finding went to a case that orders its own measures
     Transition("returned", "cancelled", REFER),
-    Transition("submitted", "cancelled", REFER),
+    Transition("submitted", "cancelled", REFER),  # also: superseded by a follow-up's order (same finding)
 ])

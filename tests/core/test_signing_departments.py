@@ -57,7 +57,7 @@ def test_department_key_is_generated_once_per_department_with_its_name(seal_dir,
     assert first.source == "department" and first.common_name == fuzhou.name
     certificate = x509.load_der_x509_certificate(first.certificate.dump())
     assert certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value == fuzhou.name
-    directory = seal_dir / "departments" / str(fuzhou.pk)
+    directory = seal_dir / "departments" / signing._database_label() / str(fuzhou.pk)
     key, cert = directory / "key.pem", directory / "cert.pem"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600 and b"BEGIN CERTIFICATE" in cert.read_bytes()
     before = (key.read_bytes(), cert.read_bytes())
@@ -90,7 +90,8 @@ def test_configured_department_directory_is_used_when_present(seal_dir, settings
     signed = signing.sign_pdf(document, reason="configured", organisation=fuzhou)
     assert signing.verify_pdf(signed, organisation=fuzhou)["ok"]
     assert not signing.verify_pdf(generated, organisation=fuzhou)["ok"]  # the development key is no longer trusted
-    assert not (seal_dir / "departments" / str(xiamen.pk)).exists()  # nothing generated for a configured one
+    # nothing generated for a configured one
+    assert not (seal_dir / "departments" / signing._database_label() / str(xiamen.pk)).exists()
 
 
 def test_configured_directory_without_the_department_or_with_a_wrong_key_is_refused(
@@ -117,3 +118,14 @@ def test_an_unsaved_organisation_cannot_sign(seal_dir, document):
 
     with pytest.raises(ValueError, match="saved"):
         signing.sign_pdf(document, reason="x", organisation=Organisation(name="未保存", kind="department"))
+
+
+def test_generated_department_keys_are_kept_per_database_SUP_5(seal_dir, departments, monkeypatch):
+    """Department ids repeat across databases (test databases, a re-created demo): a key generated for
+    department 1 of another database must not sign in this database's department 1's name."""
+    fuzhou, _xiamen = departments
+    here = signing.signing_identity(fuzhou)
+    monkeypatch.setattr(signing, "_database_label", lambda: "another_database")
+    elsewhere = signing.signing_identity(fuzhou)
+    assert elsewhere.fingerprint != here.fingerprint
+    assert (seal_dir / "departments" / "another_database" / str(fuzhou.pk) / "cert.pem").is_file()

@@ -97,3 +97,31 @@ def test_ins3_escalation_query_count_does_not_grow_with_untouched_orders(scene, 
         _order(scene, 3, status="submitted")
     with django_assert_max_num_queries(3):
         assert services.orders_escalate_overdue() == 0
+
+
+def test_ins3_a_report_sent_in_time_but_returned_after_the_deadline_is_not_escalated_as_missing(scene):
+    """Review fix: a report submitted before the deadline and returned after it was escalated the next morning
+    as "not done by the deadline". Returning it now leaves ten working days to answer."""
+    from apps.workdays.services import add_working_days
+
+    order = _order(scene, -1)  # due tomorrow
+    services.order_respond(order=order, report="已完成整改。", by=scene.admin)
+    order.refresh_from_db()
+    order.deadline = timezone.localdate() - datetime.timedelta(days=2)  # the inspector looks only two days late
+    order.save()
+    RectificationOrder.objects.filter(pk=order.pk).update(deadline=order.deadline)
+    order.responses.update(submitted_at=timezone.now() - datetime.timedelta(days=3))  # sent before that deadline
+    services.order_verify(order=order, accept=False, comment="缺少演练记录。", by=scene.lead)
+    order.refresh_from_db()
+    assert order.status == "returned" and order.deadline == add_working_days(timezone.localdate(), 10)
+    assert services.orders_escalate_overdue() == 0
+    assert not CreditEvent.objects.filter(rule__trigger="rectification.missing").exists()
+
+
+def test_ins3_a_late_report_returned_keeps_its_deadline_and_escalates(scene):
+    order = _order(scene, 3)
+    services.order_respond(order=order, report="已完成整改。", by=scene.admin)  # three days late
+    services.order_verify(order=order, accept=False, comment="缺少演练记录。", by=scene.lead)
+    order.refresh_from_db()
+    assert order.deadline == timezone.localdate() - datetime.timedelta(days=3)
+    assert services.orders_escalate_overdue() == 1

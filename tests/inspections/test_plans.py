@@ -232,3 +232,20 @@ def test_evaluation_plans_default_to_platforms_and_providers_sup2(fuzhou, head):
     provider = make_institution("350102", type="data_service")
     plan = make_plan(fuzhou, by=head, subject="evaluation", scope_regions=[])
     assert list(plan_candidates(plan, "random")) == [provider]
+
+
+@pytest.mark.parametrize("who", ["outside", "institution", "inactive"])
+def test_pool_refusal_names_nobody_outside_the_jurisdiction(fuzhou, xiamen, head, who):
+    """Review fix: adding any user id to the pool answered with that person's full name, so a planner could
+    learn the names of people of other areas and of institutions."""
+    plan = make_plan(fuzhou, by=head, status="draft")
+    user = {
+        "outside": lambda: make_inspector(xiamen, full_name="厦门检查员甲"),
+        "institution": lambda: make_user(make_institution("350102").organisation, "institution_admin",
+                                         full_name="医院职工乙"),
+        "inactive": lambda: make_inspector(fuzhou, is_active=False, full_name="离职人员丙"),
+    }[who]()
+    with pytest.raises(errors.ValidationFailed) as refused:
+        services.plan_pool_add(plan=plan, user=user, by=head)
+    message = " ".join(refused.value.field_errors["user"])
+    assert user.full_name not in message and str(user.pk) in message

@@ -73,3 +73,33 @@ def test_sup1_follow_up_without_open_findings_carries_nothing(scene):
     follow_up = services.inspection_follow_up_create(inspection=other, by=scene.head, team=[scene.lead],
                                                      lead=scene.lead)
     assert not follow_up.findings.exists()
+
+
+def test_sup1_follow_up_settles_the_old_orders_and_counts_each_fact_once(scene, closed, reports):
+    """Review fix: a carried finding confirmed again raised a second "finding.*" credit event while its old order
+    stayed open and kept escalating; one withdrawn as rectified left its old order open for ever."""
+    from apps.institutions.models import CreditEvent
+
+    follow_up = services.inspection_follow_up_create(inspection=scene.inspection, by=scene.head,
+                                                     team=[scene.lead], lead=scene.lead)
+    services.inspection_start(inspection=follow_up, by=scene.lead)
+    scene.answer_all(inspection=follow_up)
+    kept, rectified = follow_up.findings.order_by("number")
+    services.finding_withdraw(finding=rectified, reason="现场核实已整改", by=scene.lead)
+    before = set(CreditEvent.objects.values_list("rule__trigger", flat=True))
+    services.inspection_close(inspection=follow_up, outcome="rectification", by=scene.lead)
+    old_kept, old_rectified = closed["open"].order, closed["submitted"].order
+    old_kept.refresh_from_db()
+    old_rectified.refresh_from_db()
+    closed["submitted"].refresh_from_db()
+    assert old_kept.status == RectificationOrder.Status.CANCELLED  # superseded by the follow-up's order
+    assert old_rectified.status == RectificationOrder.Status.ACCEPTED and old_rectified.accepted_at is not None
+    assert closed["submitted"].status == Finding.Status.RESOLVED
+    new_triggers = list(CreditEvent.objects.exclude(rule__trigger__in=before).values_list("rule__trigger", flat=True))
+    assert not [trigger for trigger in new_triggers if trigger.startswith("finding.")]
+    assert set(new_triggers) <= {"rectification.timely", "rectification.late"}
+    # Neither old order escalates any more.
+    from apps.inspections.services.rectification import orders_escalate_overdue
+
+    RectificationOrder.objects.filter(pk__in=[old_kept.pk, old_rectified.pk]).update(deadline="2020-01-01")
+    assert orders_escalate_overdue() == 0

@@ -102,3 +102,17 @@ def test_explanations_say_why(plan):
     why = risk.explain(risk.risk_ranking(plan)[0])
     assert why[0]["why"] == "Credit grade A"
     assert why[-1]["why"] == "Never inspected"
+
+
+def test_half_of_a_one_month_interval_is_fifteen_days_not_zero(plan):
+    """Review fix: `interval / 2` was integer division, so with a one-month interval an institution inspected
+    yesterday already counted as "half the interval passed"."""
+    from apps.institutions.models import CreditGrade
+
+    CreditGrade.objects.filter(code="A").update(inspection_interval_months=1)
+    yesterday, three_weeks = make_institution("350102"), make_institution("350102")
+    now = timezone.now()
+    for institution, days in ((yesterday, 1), (three_weeks, 21)):
+        make_inspection(plan, institution, status=Inspection.Status.CLOSED, closed_at=now - datetime.timedelta(days=days))
+    points = {row["institution"]: _parts(row)["due"]["points"] for row in risk.risk_ranking(plan)}
+    assert points == {yesterday.pk: 0, three_weeks.pk: 10}

@@ -3,6 +3,7 @@ SUP-2): the same services and scoping as the pages."""
 
 from django.contrib.auth import get_user_model
 from django.urls import path
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
@@ -233,7 +234,8 @@ class PlanPoolView(APIView):
         payload.is_valid(raise_exception=True)
         user = User.objects.select_related("organisation").filter(pk=payload.validated_data["user"]).first()
         if user is None:
-            raise errors.ValidationFailed(field_errors={"user": ["No such user."]})
+            raise errors.ValidationFailed(field_errors={"user": [
+                _("No person with id %(ids)s.") % {"ids": payload.validated_data["user"]}]})
         member = plan_services.plan_pool_add(plan=plan, user=user, by=request.user)
         return Response(PoolMemberSerializer(member).data, status=status.HTTP_201_CREATED)
 
@@ -272,7 +274,8 @@ class ConflictListView(generics.ListAPIView):
         if data.get("user") and data["user"] != request.user.pk:
             user = User.objects.select_related("organisation").filter(pk=data["user"]).first()
             if user is None:
-                raise errors.ValidationFailed(field_errors={"user": ["No such user."]})
+                raise errors.ValidationFailed(field_errors={"user": [
+                    _("No person with id %(ids)s.") % {"ids": data["user"]}]})
         institution = Institution.objects.filter(pk=data["institution"]).first()
         if institution is None:
             raise errors.NotFound()

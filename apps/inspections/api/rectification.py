@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from django.urls import path
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
@@ -140,6 +141,9 @@ class OrderRespondView(APIView):
     @extend_schema(request={"multipart/form-data": RespondSerializer}, responses={201: OrderDetailSerializer})
     def post(self, request, pk: int):
         order = _order(request, pk)
+        if not hasattr(request.data, "get"):  # a JSON body that is not an object
+            raise errors.ValidationFailed(field_errors={"report": [
+                _("Describe the rectification done and how it was checked.")]})
         data = {"report": request.data.get("report", "")}
         if hasattr(request.data, "getlist"):
             data["files"] = request.FILES.getlist("files")

@@ -137,13 +137,20 @@ def inspection_start(*, inspection: Inspection, by) -> Inspection:
     return save_tracked(inspection, by=by, reason="inspection started on site")
 
 
+def _is_id(value) -> bool:
+    """Whether a posted value can be a primary key: ASCII digits only (str.isdigit() also accepts "²", which
+    int() refuses)."""
+    text = str(value)
+    return text.isascii() and text.isdigit()
+
+
 def _checklist_item(inspection: Inspection, item):
     """The item as a row of the inspection's own checklist version, else ValidationFailed on `item`."""
     from ..models import ChecklistItem
 
     item_id = getattr(item, "pk", item)
     found = ChecklistItem.objects.filter(pk=item_id, version_id=inspection.checklist_id).first() \
-        if str(item_id).isdigit() else None
+        if _is_id(item_id) else None
     if found is None:
         raise errors.ValidationFailed(field_errors={"item": [
             _("This item is not on the checklist of inspection %(number)s.") % {"number": inspection.number}]})
@@ -210,7 +217,7 @@ def evidence_add(*, inspection: Inspection, upload, by, item=None, finding=None,
         if finding is not None:
             finding_id = getattr(finding, "pk", finding)
             finding = Finding.objects.filter(pk=finding_id, inspection=inspection).first() \
-                if str(finding_id).isdigit() else None
+                if _is_id(finding_id) else None
             if finding is None:
                 problems["finding"] = [_("This finding is not part of inspection %(number)s.")
                                        % {"number": inspection.number}]
@@ -370,7 +377,7 @@ def finding_withdraw(*, finding, reason: str, by):
     from ..workflows import FINDING_FLOW
 
     inspection, finding = _open_finding(finding, by)
-    reason = (reason or "").strip()
+    reason = (reason or "").replace("\x00", "").strip()  # PostgreSQL refuses NUL in text
     if not reason:
         raise errors.ValidationFailed(field_errors={"reason": [_("Say why the finding is withdrawn.")]})
     # The team's grant is on the inspection (findings have no grants of their own).
@@ -510,10 +517,12 @@ def inspection_close(*, inspection: Inspection, outcome: str, summary: str = "",
             requirement=_order_requirement(finding), deadline=chosen[finding.pk], issued_by=by, issued_at=now),
             by=by, reason="rectification ordered")
         orders.append(order)
-        credit_event_record(
-            institution_id=inspection.institution_id, trigger=f"finding.{finding.severity}", source=finding,
-            description=f"{inspection.number} F{finding.number} {finding.title}", by=by, occurred_on=today,
-            source_url=reverse("inspections:finding_detail", args=[finding.pk]))
+        if finding.carried_from_id is None:  # a carried finding's facts raised their credit event already
+            credit_event_record(
+                institution_id=inspection.institution_id, trigger=f"finding.{finding.severity}", source=finding,
+                description=f"{inspection.number} F{finding.number} {finding.title}", by=by, occurred_on=today,
+                source_url=reverse("inspections:finding_detail", args=[finding.pk]))
+    _settle_carried_orders(inspection, orders, by=by, today=today)
     inspection.status = Inspection.Status.CLOSED
     inspection.closed_at = now
     inspection.outcome = outcome
@@ -526,6 +535,53 @@ def inspection_close(*, inspection: Inspection, outcome: str, summary: str = "",
     if orders:
         transaction.on_commit(lambda: _notify_institution_of_orders(inspection, orders))
     return inspection
+
+
+def _settle_carried_orders(inspection: Inspection, orders: list, *, by, today) -> None:
+    """At a follow-up's closing, the orders of the findings it carried are settled (SUP-1, INS-3): a finding
+    confirmed again has its new order, so the old one is cancelled (superseded; it no longer escalates and its
+    facts keep the one credit event they raised); a carried finding withdrawn during the follow-up was found
+    rectified on site, so the old order is accepted (on time or late against its deadline, unless it was
+    escalated) and the old finding resolved."""
+    from apps.institutions.services.credit import credit_event_record
+
+    from ..models import Finding, RectificationOrder
+    from ..workflows import FINDING_FLOW, ORDER_FLOW
+
+    new_order_of = {order.finding.carried_from_id: order for order in orders if order.finding.carried_from_id}
+    carried = inspection.findings.filter(carried_from__isnull=False).exclude(status=Finding.Status.OPEN)
+    for finding in carried.select_related("carried_from"):
+        old_order = (RectificationOrder.objects.select_for_update().filter(finding_id=finding.carried_from_id)
+                     .exclude(status__in=[RectificationOrder.Status.ACCEPTED, RectificationOrder.Status.CANCELLED])
+                     .first())
+        if old_order is None:
+            continue
+        if finding.status == Finding.Status.CONFIRMED and finding.carried_from_id in new_order_of:
+            ORDER_FLOW.transition(old_order.status, RectificationOrder.Status.CANCELLED)
+            old_order.status = RectificationOrder.Status.CANCELLED
+            save_tracked(old_order, by=by, reason=f"superseded by {new_order_of[finding.carried_from_id].number}")
+        elif finding.status == Finding.Status.WITHDRAWN:
+            ORDER_FLOW.transition(old_order.status, RectificationOrder.Status.ACCEPTED)
+            old_order.status = RectificationOrder.Status.ACCEPTED
+            old_order.accepted_at = timezone_now()
+            save_tracked(old_order, by=by, reason=f"found rectified at follow-up {inspection.number}")
+            original = Finding.objects.select_for_update().get(pk=finding.carried_from_id)
+            if original.status == Finding.Status.CONFIRMED:
+                FINDING_FLOW.transition(original.status, Finding.Status.RESOLVED)
+                original.status = Finding.Status.RESOLVED
+                save_tracked(original, by=by, reason=f"found rectified at follow-up {inspection.number}")
+            if old_order.escalation_level == 0:
+                credit_event_record(
+                    institution_id=old_order.institution_id, source=old_order, by=by, occurred_on=today,
+                    trigger="rectification.timely" if today <= old_order.deadline else "rectification.late",
+                    description=f"{old_order.number}: {original.title}",
+                    source_url=reverse("inspections:order_detail", args=[old_order.pk]))
+
+
+def timezone_now():
+    from django.utils import timezone
+
+    return timezone.now()
 
 
 def institution_recipients(institution_id) -> list:
@@ -567,6 +623,8 @@ def inspection_cancel(*, inspection: Inspection, reason: str, by) -> Inspection:
         raise errors.NotFound()
     require_editable(inspection)
     INSPECTION_FLOW.check(by, inspection, inspection.status, Inspection.Status.CANCELLED)
+    if not may_cancel(by, inspection):
+        raise errors.PermissionDenied()
     reason = (reason or "").strip()
     if not reason:
         raise errors.ValidationFailed(field_errors={"reason": [_("Say why the inspection is cancelled.")]})
@@ -579,8 +637,22 @@ def inspection_cancel(*, inspection: Inspection, reason: str, by) -> Inspection:
     inspection.status = Inspection.Status.CANCELLED
     inspection.cancel_reason = reason
     save_tracked(inspection, by=by, reason="inspection cancelled")
+    revoke_team_grants(inspection)
     transaction.on_commit(lambda: _notify_cancelled(inspection, reason))
     return inspection
+
+
+def may_cancel(user, inspection: Inspection) -> bool:
+    """The managers of the inspection's plan (manage_inspection_plan on the plan, i.e. its department or one
+    above it), not any planner whose jurisdiction happens to cover the institution: a county or city
+    department does not cancel the provincial or national department's visits."""
+    return policy.can(user, MANAGE_PLAN, inspection) and policy.can(user, MANAGE_PLAN, inspection.plan)
+
+
+def revoke_team_grants(inspection: Inspection) -> None:
+    """A cancelled visit leaves no `conduct_inspection` grant behind (the team stays listed, read only)."""
+    for member in inspection.team.select_related("user"):
+        policy.revoke(member.user, CONDUCT, inspection)
 
 
 def _notify_cancelled(inspection: Inspection, reason: str) -> None:
@@ -601,6 +673,19 @@ def carried_findings(inspection: Inspection):
             .select_related("item").order_by("number"))
 
 
+def _check_follow_up_team(source: Inspection, people: list) -> None:
+    """A follow-up team comes from the plan's pool or the team of the inspection followed up; anyone else must
+    meet the pool rule (an inspector or head of a department in the plan department's jurisdiction), so the
+    API cannot hand the record's grant to any department user in the country."""
+    from .plans import _check_pool_member
+
+    allowed = set(source.plan.pool.values_list("user_id", flat=True)) | set(
+        source.team.values_list("user_id", flat=True))
+    for user in dict.fromkeys(people):
+        if user is not None and user.pk not in allowed:
+            _check_pool_member(source.plan, user)
+
+
 @transaction.atomic
 def inspection_follow_up_create(*, inspection: Inspection, by, team: list, lead,
                                 scheduled_on: datetime.date | None = None) -> Inspection:
@@ -612,9 +697,11 @@ def inspection_follow_up_create(*, inspection: Inspection, by, team: list, lead,
     source = Inspection.objects.select_related("plan", "institution").get(pk=inspection.pk)
     if not inspections_visible(by).filter(pk=source.pk).exists() and not by.is_superuser:
         raise errors.NotFound()
-    policy.require(by, MANAGE_PLAN, source.plan)
+    if not policy.can(by, MANAGE_PLAN, source.plan):
+        raise errors.PermissionDenied()  # the inspection is visible: 403, even where its plan is not
     if source.status != Inspection.Status.CLOSED:
         raise errors.TransitionNotAllowed(_("Only a closed inspection can be followed up."))
+    _check_follow_up_team(source, [*team, lead])
     follow_up = inspection_create(plan=source.plan, institution=source.institution, team=team, lead=lead, by=by,
                                   scheduled_on=scheduled_on, follows=source)
     for number, finding in enumerate(carried_findings(source), start=1):

@@ -26,6 +26,7 @@ from apps.regions.models import Region
 from ..models import ChecklistVersion, ConflictOfInterest, Inspection, InspectionPlan, PlanInspector
 from ..workflows import INSPECTION_FLOW, MANAGE_PLAN, PLAN_FLOW
 from . import numbering
+from .inspections import revoke_team_grants
 
 POOL_ROLES = ("inspector", "department_head")
 PLAN_FIELDS = ("title", "kind", "subject", "description", "starts_on", "ends_on", "scope_regions", "scope_types",
@@ -97,7 +98,8 @@ def _clean_plan(values: dict, *, department) -> dict:
 
     checklist = values.get("checklist")
     if checklist is not None and not isinstance(checklist, ChecklistVersion):
-        checklist = ChecklistVersion.objects.filter(pk=checklist).first() if str(checklist).isdigit() else None
+        raw = str(checklist)
+        checklist = ChecklistVersion.objects.filter(pk=raw).first() if raw.isascii() and raw.isdigit() else None
     if checklist is None:
         field_errors["checklist"] = [_("Choose a checklist.")]
     elif checklist.status != ChecklistVersion.Status.PUBLISHED:
@@ -173,6 +175,7 @@ def plan_cancel(*, plan: InspectionPlan, reason: str, by) -> InspectionPlan:
         inspection.status = Inspection.Status.CANCELLED
         inspection.cancel_reason = reason
         save_tracked(inspection, by=by, reason="plan cancelled")
+        revoke_team_grants(inspection)
     plan.status = InspectionPlan.Status.CANCELLED
     plan.cancel_reason = reason
     return save_tracked(plan, by=by, reason="plan cancelled")
@@ -195,19 +198,19 @@ def pool_candidates(plan: InspectionPlan):
 
 
 def _check_pool_member(plan: InspectionPlan, user) -> None:
-    name = user.get_full_name()
+    """Only active department users inside the plan department's jurisdiction, holding a pool role. Someone
+    outside that circle is refused by id alone: the planner learns nothing (not even a name) about people of
+    other areas or of institutions."""
     organisation = user.organisation
-    if not user.is_active or user.is_machine or organisation is None or organisation.kind != "department" \
-            or not organisation.is_active:
-        raise errors.ValidationFailed(field_errors={"user": [
-            _("%(name)s is not an active health department user.") % {"name": name}]})
     prefix = plan.department.jurisdiction_prefix or ""
-    if prefix and not (organisation.region_id or "").startswith(prefix):
+    if not user.is_active or user.is_machine or organisation is None or organisation.kind != "department" \
+            or not organisation.is_active or (prefix and not (organisation.region_id or "").startswith(prefix)):
         raise errors.ValidationFailed(field_errors={"user": [
-            _("%(name)s works outside the plan department's jurisdiction.") % {"name": name}]})
+            _("Person %(id)s is not an active health department user within the plan department's "
+              "jurisdiction.") % {"id": user.pk}]})
     if not user.has_role(*POOL_ROLES):
         raise errors.ValidationFailed(field_errors={"user": [
-            _("%(name)s is neither an inspector nor a department head.") % {"name": name}]})
+            _("%(name)s is neither an inspector nor a department head.") % {"name": user.get_full_name()}]})
 
 
 @transaction.atomic

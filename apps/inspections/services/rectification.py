@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from apps.core import errors, policy
 from apps.core.history import save_tracked
+from apps.workdays.services import add_working_days
 
 from ..models import Finding, RectificationOrder, RectificationResponse, ResponseEvidence
 from ..workflows import CONDUCT, FINDING_FLOW, ORDER_FLOW, RESPOND, VERIFY
@@ -132,6 +133,10 @@ def order_respond(*, order: RectificationOrder, report: str, files=(), by) -> Re
     return response
 
 
+# A report submitted in time but returned leaves the institution at least this many working days to answer.
+RETURN_WORKING_DAYS = 10
+
+
 @transaction.atomic
 def order_verify(*, order: RectificationOrder, accept: bool, comment: str = "", by) -> RectificationOrder:
     """Accept or return the institution's latest report (SUP-1, INS-3). Returning needs a comment.
@@ -163,7 +168,15 @@ def order_verify(*, order: RectificationOrder, accept: bool, comment: str = "", 
     order.status = target
     if accept:
         order.accepted_at = now
-    save_tracked(order, by=by, reason=f"rectification {target}")
+    reason = f"rectification {target}"
+    if not accept:
+        # A report sent in time but returned near or after the deadline gets time to answer the comments, so
+        # the next morning's escalation does not punish it as "not done by the deadline".
+        floor = add_working_days(timezone.localdate(), RETURN_WORKING_DAYS)
+        if timezone.localdate(response.submitted_at) <= order.deadline < floor:
+            reason = f"rectification returned; deadline {order.deadline.isoformat()} -> {floor.isoformat()}"
+            order.deadline = floor
+    save_tracked(order, by=by, reason=reason[:100])
     if accept:
         finding = Finding.objects.select_for_update().get(pk=order.finding_id)
         if finding.status == Finding.Status.CONFIRMED:

@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core import errors
+from apps.core import errors, policy
 from apps.core.history import save_tracked
 
 from ..models import Finding, RectificationOrder
 from ..signals import finding_referred
-from ..workflows import FINDING_FLOW, ORDER_FLOW
+from ..workflows import FINDING_FLOW, ORDER_FLOW, REFER
 from .inspections import inspections_visible
 from .rectification import department_recipients
 
@@ -30,8 +30,12 @@ def finding_refer(*, finding: Finding, note: str, by) -> Finding:
         raise errors.NotFound()
     if finding.status == Finding.Status.REFERRED:
         raise errors.TransitionNotAllowed(_("Finding F%(number)s is already referred.") % {"number": finding.number})
+    if not policy.can(by, REFER, finding):
+        # Visible (jurisdiction or team) but not a referrer of this jurisdiction: 403, never the policy's 404
+        # for a team member from outside the jurisdiction, who sees the finding through the team grant.
+        raise errors.PermissionDenied()
     FINDING_FLOW.check(by, finding, finding.status, Finding.Status.REFERRED)
-    note = (note or "").strip()
+    note = (note or "").replace("\x00", "").strip()  # PostgreSQL refuses NUL in text
     if not note:
         raise errors.ValidationFailed(field_errors={"note": [_("Give the grounds for the referral.")]})
     finding.status = Finding.Status.REFERRED

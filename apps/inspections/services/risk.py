@@ -66,6 +66,16 @@ class _MonthsAfter(Func):
         return f"({moment_sql} + make_interval(months => {months_sql}))", [*moment_params, *months_params]
 
 
+class _HalfMonthsAfter(_MonthsAfter):
+    """`<timestamp> + <months> * 15 days`: half an interval of whole months, without integer division (half of a
+    one-month interval is 15 days, not zero)."""
+
+    def as_sql(self, compiler, connection, **extra_context):
+        moment_sql, moment_params = compiler.compile(self.source_expressions[0])
+        months_sql, months_params = compiler.compile(self.source_expressions[1])
+        return f"({moment_sql} + make_interval(days => ({months_sql}) * 15))", [*moment_params, *months_params]
+
+
 def _count(queryset) -> Coalesce:
     rows = queryset.order_by().values("institution_id").annotate(total=Count("pk")).values("total")
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
@@ -90,7 +100,7 @@ def risk_annotate(queryset, *, now: datetime.datetime | None = None):
         interval_months=Coalesce(Subquery(interval, output_field=IntegerField()), Value(DEFAULT_INTERVAL_MONTHS)),
     ).annotate(
         due_at=_MonthsAfter(F("last_inspected_at"), F("interval_months")),
-        half_due_at=_MonthsAfter(F("last_inspected_at"), F("interval_months") / 2),
+        half_due_at=_HalfMonthsAfter(F("last_inspected_at"), F("interval_months")),
     ).annotate(
         grade_points=Case(*(When(credit_grade=code, then=Value(points)) for code, points in GRADE_POINTS.items()),
                           default=Value(0), output_field=IntegerField()),

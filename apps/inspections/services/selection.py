@@ -28,7 +28,7 @@ from ..models import ConflictOfInterest, Inspection, InspectionPlan, TargetSelec
 from ..selectors_plans import plan_candidates
 from ..workflows import INSPECTION_FLOW, MANAGE_PLAN
 from . import numbering, risk
-from .inspections import inspection_create
+from .inspections import inspection_create, revoke_team_grants
 from .plans import conflicts_in_force
 
 MAX_TEAM_SIZE = 10
@@ -80,6 +80,7 @@ def _void(previous: TargetSelection, reason: str, by) -> None:
         inspection.status = Inspection.Status.CANCELLED
         inspection.cancel_reason = reason
         save_tracked(inspection, by=by, reason="selection replaced")
+        revoke_team_grants(inspection)
     previous.status = TargetSelection.Status.VOID
     previous.void_reason = reason
     save_tracked(previous, by=by, reason="replaced by a new selection")

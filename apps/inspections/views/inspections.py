@@ -45,7 +45,7 @@ from ..workflows import CONDUCT, MANAGE_PLAN, REFER
 
 class ItemForm(forms.Form):
     result = forms.ChoiceField(label=gettext_lazy("Result"), choices=ItemResult.Result.choices,
-                               widget=forms.RadioSelect)
+                               widget=forms.RadioSelect(attrs={"class": "form-check-input"}))
     notes = forms.CharField(label=gettext_lazy("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     file = forms.FileField(label=gettext_lazy("Evidence (PDF, PNG or JPEG, at most 10 MB)"), required=False)
     caption = forms.CharField(label=gettext_lazy("Caption"), required=False, max_length=200)
@@ -76,7 +76,7 @@ class ReferForm(forms.Form):
 
 class CloseForm(forms.Form):
     outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), choices=Inspection.Outcome.choices,
-                                widget=forms.RadioSelect)
+                                widget=forms.RadioSelect(attrs={"class": "form-check-input"}))
     summary = forms.CharField(label=gettext_lazy("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
 
     def __init__(self, *args, findings=(), **kwargs):
@@ -242,7 +242,7 @@ def inspection_detail(request, pk: int):
     return render(request, "inspections/inspections/detail.html", {
         "inspection": inspection, "team": team, "findings": findings, "orders": orders, "sections": sections,
         "answered": answered, "total": total, "report": report, "report_url": report_url, "history": history,
-        "on_team": on_team, "may_cancel": not inspection.is_closed and policy.can(user, MANAGE_PLAN, inspection),
+        "on_team": on_team, "may_cancel": not inspection.is_closed and services.may_cancel(user, inspection),
         "may_follow_up": inspection.status == Inspection.Status.CLOSED and policy.can(user, MANAGE_PLAN,
                                                                                       inspection.plan),
         "follow_ups": list(inspection.follow_ups.order_by("pk")),
@@ -330,7 +330,8 @@ def evidence_upload(request, pk: int):
             return redirect(reverse("inspections:inspection_record", args=[inspection.pk]) + "#evidence")
     for error in form.errors.values():
         messages.error(request, " ".join(error))
-    if finding_id and str(finding_id).isdigit() and inspection.findings.filter(pk=finding_id).exists():
+    if finding_id and finding_id.isascii() and finding_id.isdigit() \
+            and inspection.findings.filter(pk=finding_id).exists():
         return redirect("inspections:finding_detail", finding_id)
     return _record_page(request, inspection, evidence_form=form, status=400)
 
@@ -492,6 +493,8 @@ def inspection_close(request, pk: int):
 def inspection_cancel(request, pk: int):
     inspection = _inspection(request, pk)
     policy.require(request.user, MANAGE_PLAN, inspection)
+    if not services.may_cancel(request.user, inspection):
+        raise errors.PermissionDenied()
     form = ReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         done = run_service(request, form, lambda: services.inspection_cancel(
@@ -515,7 +518,8 @@ def _follow_up_people(inspection):
 def inspection_follow_up(request, pk: int):
     """A follow-up visit that carries the findings still to be put right."""
     inspection = _inspection(request, pk)
-    policy.require(request.user, MANAGE_PLAN, inspection.plan)
+    if not policy.can(request.user, MANAGE_PLAN, inspection.plan):
+        raise errors.PermissionDenied()  # the inspection is visible: 403, even where its plan is not
     people = _follow_up_people(inspection)
     form = FollowUpForm(request.POST if request.method == "POST" else None, people=people,
                         initial={"team": [member.user_id for member in inspection.team.all()],

@@ -52,7 +52,7 @@ class PlanForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=InspectionPlan.Kind.choices)
     subject = forms.ChoiceField(label=gettext_lazy("Subject"), choices=InspectionPlan.Subject.choices,
-                                widget=forms.RadioSelect, initial=InspectionPlan.Subject.ROUTINE)
+                                widget=forms.RadioSelect(attrs={"class": "form-check-input"}), initial=InspectionPlan.Subject.ROUTINE)
     description = forms.CharField(label=gettext_lazy("Description"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 3}))
     starts_on = forms.DateField(label=gettext_lazy("Starts"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -256,7 +256,7 @@ def plan_pool(request, pk: int):
         _require_manage(request.user, plan)
         if "remove" in request.POST:
             raw = request.POST["remove"]
-            user = User.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+            user = User.objects.filter(pk=int(raw)).first() if raw.isascii() and raw.isdigit() else None
             if user is None:
                 raise errors.NotFound()
             plan_services.plan_pool_remove(plan=plan, user=user, by=request.user)

@@ -46,7 +46,7 @@ class RespondForm(forms.Form):
 
 
 class VerifyForm(forms.Form):
-    decision = forms.ChoiceField(label=gettext_lazy("Decision"), widget=forms.RadioSelect, choices=[
+    decision = forms.ChoiceField(label=gettext_lazy("Decision"), widget=forms.RadioSelect(attrs={"class": "form-check-input"}), choices=[
         ("accept", gettext_lazy("Accept the rectification")),
         ("return", gettext_lazy("Return for further rectification"))])
     comment = forms.CharField(label=gettext_lazy("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
