@@ -174,8 +174,8 @@ def _special_inspection(head: User, lead: User, member: User, hospital):
     photo = SimpleUploadedFile("机房备份介质.png", _png(), content_type="image/png")
     evidence_add(inspection=inspection, upload=photo, item=ChecklistItem.objects.get(pk=backup.pk), by=lead,
                  caption="备份介质与生产服务器同一机柜")
-    major = finding_add(inspection=inspection, item=backup, by=lead)
-    finding_add(inspection=inspection, item=grading, by=member)
+    major = finding_add(inspection=inspection, item=backup, severity="major", by=lead)
+    finding_add(inspection=inspection, item=grading, severity="minor", by=member)
     evidence_add(inspection=inspection, upload=SimpleUploadedFile("备份记录截图.png", _png(40, 24), content_type="image/png"),
                  finding=major, by=member, caption="备份系统日志截图")
     today = timezone.localdate()

@@ -16,7 +16,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_a_deduction_appears_in_the_breakdown_and_the_institution_objects(page):
     call_command("seed_demo")
     hospital = Institution.objects.get(pk=User.objects.get(username="demo_inst_admin").organisation_id)
-    assert hospital.credit_grade == "A"
+    # The demo's special inspection of the hospital (two findings, one rectified on time) costs 11 points: 89, B.
+    before = hospital.credit_score
+    assert (before, hospital.credit_grade) == (89, "B")
+    expected = str(before - 12)
 
     # 1. The provincial department head records a written deduction, in English.
     page.context.set_extra_http_headers({"Accept-Language": "en"})
@@ -31,8 +34,8 @@ def test_a_deduction_appears_in_the_breakdown_and_the_institution_objects(page):
     page.wait_for_url(re.compile(rf"/institutions/{hospital.pk}/credit/"))
     item = page.get_by_test_id("credit-item").filter(has_text="Backup drill for the EMR system")
     assert item.count() == 1 and "-12" in item.inner_text()
-    assert page.get_by_test_id("credit-score").inner_text() == "88"
-    assert "B" in page.get_by_test_id("credit-grade-badge").inner_text()
+    assert page.get_by_test_id("credit-score").inner_text() == expected
+    assert "B" in page.get_by_test_id("credit-grade-badge").inner_text()  # 77: still B (B from 75)
     page.screenshot(path="var/e2e-credit-breakdown-en.png", full_page=True)
 
     # 2. The hospital's administrator sees the item on its own rating, in Chinese, and objects to it.
@@ -43,7 +46,7 @@ def test_a_deduction_appears_in_the_breakdown_and_the_institution_objects(page):
     if page.locator("html").get_attribute("lang") != "zh-CN":
         page.get_by_test_id("language-switch").locator("button[value=zh-hans]").click()
         page.wait_for_load_state()
-    assert page.get_by_test_id("credit-score").inner_text() == "88"
+    assert page.get_by_test_id("credit-score").inner_text() == expected
     item = page.get_by_test_id("credit-item").filter(has_text="Backup drill for the EMR system")
     item.get_by_test_id("object-link").click()
     page.get_by_test_id("objection-form").locator("[name=reason]").fill("本院已于上月完成恢复演练，演练报告已上传。")
