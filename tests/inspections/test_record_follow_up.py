@@ -84,7 +84,7 @@ def test_sup1_follow_up_settles_the_old_orders_and_counts_each_fact_once(scene, 
                                                      team=[scene.lead], lead=scene.lead)
     services.inspection_start(inspection=follow_up, by=scene.lead)
     scene.answer_all(inspection=follow_up)
-    kept, rectified = follow_up.findings.order_by("number")
+    _kept, rectified = follow_up.findings.order_by("number")
     services.finding_withdraw(finding=rectified, reason="现场核实已整改", by=scene.lead)
     before = set(CreditEvent.objects.values_list("rule__trigger", flat=True))
     services.inspection_close(inspection=follow_up, outcome="rectification", by=scene.lead)
