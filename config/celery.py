@@ -37,6 +37,19 @@ class PortalTask(DjangoTask):
         return super().apply_async(args, kwargs, task_id, producer, link, link_error, shadow, **options)
 
 
+def running_task():
+    """The task being executed by a worker right now, or None (called directly, eagerly, or outside a task):
+    services use it to ask Celery for a retry only when a worker runs them."""
+    from celery import current_task
+
+    if not current_task:  # a proxy: false outside a running task
+        return None
+    task = current_task._get_current_object()
+    if getattr(task.request, "called_directly", True) or not task.request.id:
+        return None
+    return task
+
+
 app = Celery("portal", task_cls=PortalTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

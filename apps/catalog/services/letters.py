@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
@@ -30,8 +28,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core import errors, policy
+from apps.core import errors, policy, verification
 from apps.core.history import save_tracked
+from config.celery import running_task
 
 from ..models import (
     DataField,
@@ -46,9 +45,6 @@ logger = logging.getLogger(__name__)
 Kind = DecisionLetter.Kind
 Status = DecisionLetter.Status
 
-# Verification codes: no 0/O, 1/I/L, so a code read aloud or typed from paper is unambiguous.
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 16
 # The public page may be asked this many unknown codes per client address per hour (guessing codes).
 VERIFICATION_MISSES_PER_HOUR = 20
 # How the application must stand for each kind of letter.
@@ -60,29 +56,14 @@ RENDER_RETRY_BASE_SECONDS = 60
 RENDER_MAX_RETRIES = 5
 
 
-class VerificationThrottled(errors.ValidationFailed):
-    """Too many unknown verification codes from one address: a form error on pages, 429 in the API."""
-
-    status_code = 429
-    code = "throttled"
-
-
-# --- codes and numbers ----------------------------------------------------------------------------------
-
-
-def new_verification_code() -> str:
-    """16 characters of an unambiguous alphabet from the OS's secure random source (about 79 bits)."""
-    return "".join(secrets.choice(CODE_ALPHABET) for _index in range(CODE_LENGTH))
-
-
-def normalise_code(code: str) -> str:
-    """What a person typed, as stored: upper case, without spaces or the hyphens of the printed grouping."""
-    return "".join(ch for ch in (code or "").upper() if ch not in " -\t\r\n")[:40]
-
-
-def format_code(code: str) -> str:
-    """The code as printed: four groups of four."""
-    return "-".join(code[index:index + 4] for index in range(0, len(code), 4))
+# Verification codes and the limit on unknown codes are the portal's (apps/core/verification.py).
+CODE_ALPHABET, CODE_LENGTH = verification.CODE_ALPHABET, verification.CODE_LENGTH
+VerificationThrottled = verification.VerificationThrottled
+new_verification_code = verification.new_code
+normalise_code = verification.normalise_code
+format_code = verification.format_code
+_misses = verification.MissCounter("catalog", VERIFICATION_MISSES_PER_HOUR)
+verification_throttled = _misses.throttled
 
 
 def letter_number(letter: DecisionLetter) -> str:
@@ -221,19 +202,6 @@ def letter_pdf(letter: DecisionLetter) -> bytes:
     return sign_pdf(content, reason=reason, location=issuer.name if issuer is not None else str(settings.SITE_NAME))
 
 
-def _current_task():
-    try:
-        from celery import current_task
-    except ImportError:  # pragma: no cover - celery is a hard dependency
-        return None
-    if not current_task:  # a proxy: false outside a running task
-        return None
-    task = current_task._get_current_object()
-    if getattr(task.request, "called_directly", True) or not task.request.id:
-        return None
-    return task
-
-
 def _mark_failed(letter_id: int, error: Exception) -> None:
     from apps.accounts.services import system_account
 
@@ -261,7 +229,7 @@ def letter_render(letter_id: int) -> str:
     except Exception as error:
         logger.exception("decision letter %s could not be produced", letter_id)
         _mark_failed(letter_id, error)
-        task = _current_task()
+        task = running_task()
         if task is not None and task.request.retries < RENDER_MAX_RETRIES:
             raise task.retry(exc=error, countdown=RENDER_RETRY_BASE_SECONDS * 2 ** task.request.retries,
                              max_retries=RENDER_MAX_RETRIES) from error
@@ -329,26 +297,6 @@ def _notify_ready(letter: DecisionLetter) -> None:
 # --- public verification (SVC-5) -------------------------------------------------------------------------
 
 
-def _misses_key(client_key: str) -> str:
-    return f"catalog:verify:misses:{client_key}"
-
-
-def verification_throttled(client_key: str | None) -> bool:
-    return bool(client_key) and cache.get(_misses_key(client_key), 0) >= VERIFICATION_MISSES_PER_HOUR
-
-
-def _count_miss(client_key: str | None) -> None:
-    if not client_key:
-        return
-    key = _misses_key(client_key)
-    if cache.add(key, 1, 3600):
-        return
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.add(key, 1, 3600)
-
-
 def letter_verify(code: str, *, client_key: str | None = None) -> dict | None:
     """What the public may know of the letter with `code`, or None when there is none (SVC-5, SUP-5).
 
@@ -359,11 +307,11 @@ def letter_verify(code: str, *, client_key: str | None = None) -> dict | None:
         raise VerificationThrottled(_("Too many unknown codes from your network; try again in an hour."))
     normalised = normalise_code(code)
     letter = None
-    if len(normalised) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in normalised):
+    if verification.is_well_formed(normalised):
         letter = (DecisionLetter.objects.select_related("application__applicant")
                   .filter(verification_code=normalised).first())
     if letter is None:
-        _count_miss(client_key)
+        _misses.count(client_key)
         return None
     application = letter.application
     result = {

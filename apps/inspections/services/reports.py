@@ -22,7 +22,6 @@ import hashlib
 import io
 import logging
 import os
-import secrets
 from collections import OrderedDict
 
 from django.conf import settings
@@ -37,8 +36,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core import errors, policy
+from apps.core import errors, policy, verification
 from apps.core.history import save_tracked
+from config.celery import running_task
 
 from ..models import (
     ChecklistItem,
@@ -57,9 +57,6 @@ Status = InspectionReport.Status
 VIEW_REPORT = "inspections.view_inspectionreport"
 VIEW_INSPECTION = "inspections.view_inspection"
 
-# Verification codes: no 0/O, 1/I/L, so a code read aloud or typed from paper is unambiguous.
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 16
 # The public page may be asked this many unknown codes or files per client address per hour.
 VERIFICATION_MISSES_PER_HOUR = 20
 # An uploaded report to check may be this large (a report with many evidence photos).
@@ -74,29 +71,15 @@ STAGES = ("queued", "rendering", "signing", "storing")
 _STAGE_TTL_SECONDS = 3600
 
 
-class VerificationThrottled(errors.ValidationFailed):
-    """Too many unknown codes or files from one address: a form error on pages, 429 in the API."""
-
-    status_code = 429
-    code = "throttled"
-
-
-# --- codes, numbers, addresses ---------------------------------------------------------------------------
-
-
-def new_verification_code() -> str:
-    """16 characters of an unambiguous alphabet from the OS's secure random source (about 79 bits)."""
-    return "".join(secrets.choice(CODE_ALPHABET) for _index in range(CODE_LENGTH))
-
-
-def normalise_code(code: str | None) -> str:
-    """What a person typed, as stored: upper case, without spaces or the hyphens of the printed grouping."""
-    return "".join(ch for ch in (code or "").upper() if ch not in " -\t\r\n")[:40]
-
-
-def format_code(code: str) -> str:
-    """The code as printed: four groups of four."""
-    return "-".join(code[index:index + 4] for index in range(0, len(code), 4))
+# Verification codes and the limit on unknown codes are the portal's (apps/core/verification.py).
+CODE_ALPHABET, CODE_LENGTH = verification.CODE_ALPHABET, verification.CODE_LENGTH
+VerificationThrottled = verification.VerificationThrottled
+new_verification_code = verification.new_code
+normalise_code = verification.normalise_code
+format_code = verification.format_code
+_misses = verification.MissCounter("inspections", VERIFICATION_MISSES_PER_HOUR)
+verification_throttled = _misses.throttled
+_current_task = running_task  # a module name, so tests can stand in a task
 
 
 def report_number(report_or_inspection) -> str:
@@ -362,19 +345,6 @@ def report_pdf(report: InspectionReport, *, on_stage=None) -> tuple[bytes, int, 
 # --- producing -------------------------------------------------------------------------------------------
 
 
-def _current_task():
-    try:
-        from celery import current_task
-    except ImportError:  # pragma: no cover - celery is a hard dependency
-        return None
-    if not current_task:  # a proxy: false outside a running task
-        return None
-    task = current_task._get_current_object()
-    if getattr(task.request, "called_directly", True) or not task.request.id:
-        return None
-    return task
-
-
 def _error_summary(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"[:300]
 
@@ -496,26 +466,6 @@ def _notify_ready(report: InspectionReport) -> None:
 # --- public verification -----------------------------------------------------------------------------------
 
 
-def _misses_key(client_key: str) -> str:
-    return f"inspections:verify:misses:{client_key}"
-
-
-def verification_throttled(client_key: str | None) -> bool:
-    return bool(client_key) and cache.get(_misses_key(client_key), 0) >= VERIFICATION_MISSES_PER_HOUR
-
-
-def _count_miss(client_key: str | None) -> None:
-    if not client_key:
-        return
-    key = _misses_key(client_key)
-    if cache.add(key, 1, 3600):
-        return
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.add(key, 1, 3600)
-
-
 def verification_upload_read(upload, *, field: str = "file") -> bytes:
     """The bytes of a report uploaded to be checked: present, at most 20 MB, a PDF by its content."""
     if upload is None:
@@ -602,7 +552,7 @@ def report_verify(*, code: str | None = None, content: bytes | None = None,
             return result
         claimed = _report_claimed_by(verify_pdf(content))
         if claimed is None:
-            _count_miss(client_key)
+            _misses.count(client_key)
             return None
         status = verify_pdf(content, organisation=claimed.department)
         result = _public_facts(claimed)
@@ -611,10 +561,10 @@ def report_verify(*, code: str | None = None, content: bytes | None = None,
         return result
     normalised = normalise_code(code)
     report = None
-    if len(normalised) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in normalised):
+    if verification.is_well_formed(normalised):
         report = _reports().filter(verification_code=normalised).first()
     if report is None:
-        _count_miss(client_key)
+        _misses.count(client_key)
         return None
     result = _public_facts(report)
     result["source"] = "code"
