@@ -14,6 +14,7 @@ api_v1 = [
     path("standards/", include("apps.standards.api.urls")),
     path("catalog/", include("apps.catalog.api.urls")),
     path("inspections/", include("apps.inspections.api.urls")),
+    path("cases/", include("apps.cases.api.urls")),
 ]
 
 urlpatterns = [
@@ -24,6 +25,7 @@ urlpatterns = [
     path("standards/", include("apps.standards.urls")),
     path("catalog/", include("apps.catalog.urls")),
     path("inspections/", include("apps.inspections.urls")),
+    path("cases/", include("apps.cases.urls")),
     path("regions/", include("apps.regions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -97,42 +97,57 @@ _OWN_INSPECTION_RESULTS = (*_READ_CHECKLISTS, *(_N + p for p in (
     "view_rectificationorder", "view_rectificationresponse", "view_responseevidence", "view_inspectionreport",
 )))
 
+_K = "cases."
+# Accountability cases of the jurisdiction, their decisions, rectification and appeals (SUP-3, SUP-4).
+_SEE_CASES = tuple(_K + p for p in (
+    "view_case", "view_caseofficer", "view_caseparty", "view_casedocument", "view_notice", "view_defence",
+    "view_hearing", "view_decision", "view_casemeasure", "view_caserectification", "view_rectificationreport",
+    "view_appeal", "supervise_case",
+))
+# An institution's own cases, from the notice on (the policy's owner filter).
+_OWN_CASES = tuple(_K + p for p in (
+    "view_case", "view_caseparty", "view_casedocument", "view_notice", "view_defence", "view_hearing",
+    "view_decision", "view_casemeasure", "view_caserectification", "view_rectificationreport", "view_appeal",
+))
+# Handling a case (investigating, notifying, executing) is an object grant of its assigned officers.
+_HEAD_CASES = (_K + "open_case", _K + "assign_case_officer", _K + "decide_case", _K + "review_appeal")
+
 ROLES: dict[str, Role] = {role.code: role for role in [
     # --- health administrative departments (M.6, M.28) ---------------------------------------
     Role("department_admin", _("Department administrator"), (DEPARTMENT,),
          (*_SEE_ORGANISATIONS, *_OWN_ACCOUNTS, "accounts.manage_api_tokens", "workdays.view_calendarday",
           "workdays.add_calendarday", "workdays.change_calendarday", "workdays.delete_calendarday",
           *_SEE_INSTITUTIONS, *_REVIEW_INSTITUTIONS, _I + "manage_credit_rules", _I + "adjust_credit", *_READ_STANDARDS, *_SEE_ADOPTION,
-          *_READ_CATALOG, *_SEE_SHARING, _C + "manage_route_rules", _C + "manage_agreement", _C + "assign_step_reviewers", *_SEE_INSPECTIONS, *_PLAN_INSPECTIONS)),
+          *_READ_CATALOG, *_SEE_SHARING, _C + "manage_route_rules", _C + "manage_agreement", _C + "assign_step_reviewers", *_SEE_INSPECTIONS, *_PLAN_INSPECTIONS, *_SEE_CASES)),
     Role("reviewer", _("Reviewer"), (DEPARTMENT,),
          (*_SEE_ORGANISATIONS, "accounts.view_user", *_SEE_INSTITUTIONS, *_REVIEW_INSTITUTIONS, *_READ_STANDARDS, *_SEE_ADOPTION,
-          *_READ_CATALOG, *_SEE_SHARING, *_REVIEW_CATALOG, *_SEE_INSPECTIONS)),
+          *_READ_CATALOG, *_SEE_SHARING, *_REVIEW_CATALOG, *_SEE_INSPECTIONS, *_SEE_CASES)),
     Role("inspector", _("Inspector"), (DEPARTMENT,),
          (*_SEE_ORGANISATIONS, *_SEE_INSTITUTIONS, _I + "propose_status_decision", *_READ_STANDARDS, *_SEE_ADOPTION,
-          *_READ_CATALOG, *_SEE_SHARING, *_SEE_INSPECTIONS, _N + "add_conflictofinterest", _N + "refer_finding")),
+          *_READ_CATALOG, *_SEE_SHARING, *_SEE_INSPECTIONS, _N + "add_conflictofinterest", _N + "refer_finding", *_SEE_CASES)),
     Role("case_officer", _("Case officer"), (DEPARTMENT,),
          (*_SEE_ORGANISATIONS, *_SEE_INSTITUTIONS, _I + "propose_status_decision", *_READ_STANDARDS, *_READ_CATALOG,
-          *_SEE_SHARING, *_SEE_INSPECTIONS)),
+          *_SEE_SHARING, *_SEE_INSPECTIONS, *_SEE_CASES, _K + "open_case")),
     Role("standards_officer", _("Standards officer"), (DEPARTMENT,), (*_SEE_ORGANISATIONS, *_SEE_INSTITUTIONS, *_READ_STANDARDS, *_SEE_ADOPTION, *_MANAGE_STANDARDS, *_READ_CATALOG, *_READ_CHECKLISTS)),
     Role("department_head", _("Department head"), (DEPARTMENT,),
          (*_SEE_ORGANISATIONS, "accounts.view_user", *_SEE_INSTITUTIONS, *_REVIEW_INSTITUTIONS,
           _I + "decide_status_decision", _I + "adjust_credit", *_READ_STANDARDS, *_SEE_ADOPTION, _S + "approve_standard", _S + "view_standardproposal", _S + "assess_effectiveness",
           _S + "add_standard",  # a head's "revise" decision registers the revision project (STD-7)
-          *_READ_CATALOG, *_SEE_SHARING, *_REVIEW_CATALOG, _C + "revoke_grant", *_SEE_INSPECTIONS, *_PLAN_INSPECTIONS, _N + "verify_rectification", _N + "refer_finding")),
+          *_READ_CATALOG, *_SEE_SHARING, *_REVIEW_CATALOG, _C + "revoke_grant", *_SEE_INSPECTIONS, *_PLAN_INSPECTIONS, _N + "verify_rectification", _N + "refer_finding", *_SEE_CASES, *_HEAD_CASES)),
     Role("auditor", _("Auditor"), (DEPARTMENT,),
          (*_SEE_ORGANISATIONS, "accounts.view_user", *_SEE_INSTITUTIONS, _I + "view_importjob", *_READ_STANDARDS, *_SEE_ADOPTION, _S + "view_standardproposal",
-          *_READ_CATALOG, *_SEE_SHARING, *_SEE_INSPECTIONS)),
+          *_READ_CATALOG, *_SEE_SHARING, *_SEE_INSPECTIONS, *_SEE_CASES)),
     # --- responsible entities (M.5, M.17, M.28) ----------------------------------------------
     Role("institution_admin", _("Institution administrator"), (INSTITUTION, PROVIDER),
          ("accounts.view_organisation", *_OWN_ACCOUNTS, "accounts.manage_api_tokens",
           *_OWN_INSTITUTION, *_MANAGE_OWN_INSTITUTION, *_READ_STANDARDS, *_OWN_STANDARDS_WORK, _S + "declare_adoption", _S + "self_assess_conformance",
-          *_READ_CATALOG, *_SEE_SHARING, *_PROVIDE_DATA, *_USE_DATA, *_OWN_INSPECTION_RESULTS, _N + "respond_rectification")),
+          *_READ_CATALOG, *_SEE_SHARING, *_PROVIDE_DATA, *_USE_DATA, *_OWN_INSPECTION_RESULTS, _N + "respond_rectification", *_OWN_CASES, _K + "defend_case", _K + "respond_case_rectification")),
     Role("top_leader", _("Top leader responsible for data security"), (INSTITUTION,),
          ("accounts.view_organisation", "accounts.view_user", *_OWN_INSTITUTION, _I + "confirm_transfer",
-          _I + "add_creditobjection", *_READ_STANDARDS, *_OWN_STANDARDS_WORK, *_READ_CATALOG, *_SEE_SHARING, *_OWN_INSPECTION_RESULTS)),
+          _I + "add_creditobjection", *_READ_STANDARDS, *_OWN_STANDARDS_WORK, *_READ_CATALOG, *_SEE_SHARING, *_OWN_INSPECTION_RESULTS, *_OWN_CASES, _K + "defend_case")),
     Role("security_officer", _("Data security officer"), (INSTITUTION, PROVIDER),
          ("accounts.view_organisation", "accounts.view_user", *_OWN_INSTITUTION, *_READ_STANDARDS, *_OWN_STANDARDS_WORK, _S + "self_assess_conformance",
-          *_READ_CATALOG, *_SEE_SHARING, _C + "release_data", *_OWN_INSPECTION_RESULTS, _N + "respond_rectification")),
+          *_READ_CATALOG, *_SEE_SHARING, _C + "release_data", *_OWN_INSPECTION_RESULTS, _N + "respond_rectification", *_OWN_CASES, _K + "respond_case_rectification")),
     Role("data_steward", _("Data steward"), (INSTITUTION, PROVIDER),
          ("accounts.view_organisation", _I + "view_institution", _I + "view_entrustment", *_READ_STANDARDS, *_OWN_STANDARDS_WORK, _S + "declare_adoption",
           *_READ_CATALOG, *_SEE_SHARING, *_PROVIDE_DATA, *_USE_DATA, *_READ_CHECKLISTS)),

@@ -40,6 +40,9 @@ class PolicyScope:
     # permission other than view_* then needs a department whose jurisdiction covers it; rows without
     # a custodian region are the national department's. Object grants still apply (drafters, experts).
     custodian_region_field: str | None = None
+    # Rows an owner sees of its own, when not all of them (an institution sees its accountability case
+    # only from the notice on: an investigation is not disclosed to its subject). None = all its rows.
+    owner_filter: Q | None = None
 
 
 def _scope_of(model) -> PolicyScope:
@@ -96,7 +99,8 @@ def scope_filter(user, model) -> Q | None:
         def owner_lookup(owner):
             return {owner if owner in ("pk", "id") or owner.endswith("_id") else f"{owner}_id": user.organisation_id}
 
-        return _any_of(model, scope.owner_field, owner_lookup)
+        owned = _any_of(model, scope.owner_field, owner_lookup)
+        return owned & scope.owner_filter if scope.owner_filter is not None else owned
     return None
 
 

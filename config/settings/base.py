@@ -61,6 +61,7 @@ LOCAL_APPS = [
     "apps.standards",
     "apps.catalog",
     "apps.inspections",
+    "apps.cases",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -206,6 +207,11 @@ CELERY_BEAT_SCHEDULE = {
     "inspections-orders-escalate": {
         "task": "inspections.orders_escalate",
         "schedule": crontab(hour=1, minute=30),
+    },
+    # SUP-3/INS-3: rectification ordered in accountability cases, escalated the same way every morning.
+    "cases-rectifications-escalate": {
+        "task": "cases.rectifications_escalate",
+        "schedule": crontab(hour=1, minute=45),
     },
 }
 

@@ -84,6 +84,21 @@ def credit_event_record(*, institution_id, trigger: str, source, description: st
     return event
 
 
+@transaction.atomic
+def credit_events_withdraw_for(*, source, reason: str, by) -> int:
+    """Withdraw every credit event in force that `source` raised (a sanction quashed on appeal, SUP-3) and
+    recompute the institution's rating; return how many were withdrawn. The reason is kept in history."""
+    source_type, source_id = _source_label(source)
+    events = list(CreditEvent.objects.select_for_update().filter(
+        source_type=source_type, source_id=source_id, status=CreditEvent.Status.IN_FORCE))
+    for event in events:
+        event.status = CreditEvent.Status.WITHDRAWN
+        save_tracked(event, by=by, reason=f"withdrawn: {reason}"[:100])
+    if events:
+        credit_recompute(institution_ids=sorted({event.institution_id for event in events}))
+    return len(events)
+
+
 def grade_for(score: int, grades: list[CreditGrade] | None = None) -> str:
     """The grade a score earns: the highest band whose minimum it reaches, else the lowest band."""
     bands = sorted(grades if grades is not None else CreditGrade.objects.all(), key=lambda g: -g.min_score)

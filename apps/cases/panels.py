@@ -1,0 +1,1 @@
+"""Home-page panels of the cases app (apps/core/home.py)."""
