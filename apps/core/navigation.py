@@ -10,6 +10,7 @@ SUPERVISION = _("Supervision")
 MY_INSTITUTION = _("My institution")
 STANDARDS = _("Standards")
 INSPECTIONS = _("Inspections")
+CASES = _("Accountability")
 PUBLIC = _("Public information")
 ADMINISTRATION = _("Administration")
 
@@ -28,6 +29,7 @@ _I = "institutions."
 _S = "standards."
 _C = "catalog."
 _N = "inspections."
+_K = "cases."
 NAVIGATION = [
     NavItem(_("Home"), "core:home"),
     # --- departments ------------------------------------------------------------------------------
@@ -90,6 +92,15 @@ NAVIGATION = [
             organisation_kinds=("department",)),
     NavItem(_("Conflicts of interest"), "inspections:conflict_list", (_N + "view_conflictofinterest",),
             group=INSPECTIONS, organisation_kinds=("department",)),
+    # --- accountability cases: departments (SUP-3, SUP-4) --------------------------------------------------
+    NavItem(_("My cases"), "cases:work_list", (_K + "view_case",), group=CASES, organisation_kinds=("department",)),
+    NavItem(_("Cases"), "cases:list", (_K + "view_case",), group=CASES, organisation_kinds=("department",)),
+    NavItem(_("Appeals to review"), "cases:appeal_list", (_K + "review_appeal",), group=CASES,
+            organisation_kinds=("department",)),
+    NavItem(_("Case statistics"), "cases:dashboard", (_K + "supervise_case",), group=CASES,
+            organisation_kinds=("department",)),
+    NavItem(_("Case rectification orders"), "cases:rectification_list", (_K + "view_caserectification",),
+            group=CASES, organisation_kinds=("department",)),
     # --- institutions and providers -----------------------------------------------------------------
     NavItem(_("Profile and rating"), "institutions:my_profile", (_I + "view_institution",), group=MY_INSTITUTION,
             organisation_kinds=("institution", "provider")),
@@ -120,6 +131,10 @@ NAVIGATION = [
             group=MY_INSTITUTION, organisation_kinds=("institution", "provider")),
     NavItem(_("Inspection reports"), "inspections:my_reports", (_N + "view_inspectionreport",),
             group=MY_INSTITUTION, organisation_kinds=("institution", "provider")),
+    NavItem(_("Accountability cases"), "cases:my_cases", (_K + "view_case",), group=MY_INSTITUTION,
+            organisation_kinds=("institution", "provider")),
+    NavItem(_("Case rectification"), "cases:my_rectifications", (_K + "view_caserectification",),
+            group=MY_INSTITUTION, organisation_kinds=("institution", "provider")),
     # --- everyone -------------------------------------------------------------------------------------
     NavItem(_("Directory of institutions"), "institutions:directory", group=PUBLIC),
     NavItem(_("Blacklist"), "institutions:blacklist", group=PUBLIC),
@@ -131,6 +146,8 @@ NAVIGATION = [
     NavItem(_("Verify a decision letter"), "catalog:verify", group=PUBLIC),
     NavItem(_("Inspection results"), "inspections:public_results", group=PUBLIC),
     NavItem(_("Verify an inspection report"), "inspections:verify", group=PUBLIC),
+    NavItem(_("Disclosed decisions"), "cases:public_list", group=PUBLIC),
+    NavItem(_("Verify a case decision letter"), "cases:verify", group=PUBLIC),
     # --- administration -------------------------------------------------------------------------------
     NavItem(_("Organisations"), "accounts:organisation_list", ("accounts.supervise_organisation",),
             group=ADMINISTRATION),

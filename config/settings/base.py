@@ -418,6 +418,21 @@ SPECTACULAR_SETTINGS = {
         "InspectionOutcomeEnum": "apps.inspections.models.Inspection.Outcome",
         "PublicRectificationStatusEnum": "apps.inspections.api.public.RECTIFICATION_CHOICES",
         "InstitutionTypeEnum": "apps.institutions.models.Institution.Type",
+        # cases (SUP-3, SUP-5)
+        "CaseStatusEnum": "apps.cases.models.Case.Status",
+        "CaseSourceEnum": "apps.cases.models.Case.Source",
+        "CaseSeverityEnum": "apps.cases.ladder.Severity",
+        "CaseMeasureEnum": "apps.cases.ladder.Measure",
+        "CaseDocumentKindEnum": "apps.cases.models.CaseDocument.Kind",
+        "CaseDefenceKindEnum": "apps.cases.models.Defence.Kind",
+        "CaseHearingStatusEnum": "apps.cases.models.Hearing.Status",
+        "CaseDecisionStatusEnum": "apps.cases.models.Decision.Status",
+        "CaseMeasureExecutionEnum": "apps.cases.models.CaseMeasure.Execution",
+        "CaseRectificationVerdictEnum": "apps.cases.models.RectificationReport.Verdict",
+        "CaseAppealStatusEnum": "apps.cases.models.Appeal.Status",
+        # fields named like the cases' ones ("measure", "source") with other choices
+        "StatusDecisionMeasureEnum": "apps.institutions.models.StatusDecision.Measure",
+        "VerificationSourceEnum": "apps.cases.api.serializers.VERIFICATION_SOURCES",
     },
 }
 

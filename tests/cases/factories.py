@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from apps.core import policy
-from apps.core.verification import new_code
 from apps.cases.models import Case, CaseMeasure, CaseOfficer, Decision, Notice
 from apps.cases.workflows import HANDLE
+from apps.core import policy
+from apps.core.verification import new_code
 from tests.conftest import make_user
 from tests.factories import department
 from tests.institutions.factories import make_institution

@@ -1,5 +1,12 @@
 from .appeals import Appeal
-from .cases import Case, CaseDocument, CaseGroupObjectPermission, CaseOfficer, CaseParty, CaseUserObjectPermission
+from .cases import (
+    Case,
+    CaseDocument,
+    CaseGroupObjectPermission,
+    CaseOfficer,
+    CaseParty,
+    CaseUserObjectPermission,
+)
 from .decisions import CaseMeasure, CaseRectification, Decision, RectificationReport
 from .procedure import Defence, Hearing, Notice
 

@@ -11,8 +11,8 @@ from apps.core.policy import PolicyScope
 
 from ..ladder import Measure, Severity
 
-_CASE_SCOPE = dict(region_field="case__region", owner_field="case__institution",
-                   owner_filter=models.Q(case__notified_at__isnull=False))
+_CASE_SCOPE = {"region_field": "case__region", "owner_field": "case__institution",
+                   "owner_filter": models.Q(case__notified_at__isnull=False)}
 
 
 class Decision(TrackedModel):

@@ -43,7 +43,7 @@ DEMO_ACCOUNTS = [
 
 # Other apps' demo data, in order; each is `seed(admin) -> str` (a summary) and idempotent.
 DEMO_STEPS = ["apps.institutions.demo.seed", "apps.standards.demo.seed", "apps.catalog.demo.seed",
-              "apps.inspections.demo.seed"]
+              "apps.inspections.demo.seed", "apps.cases.demo.seed"]
 
 COUNTY_INSTITUTIONS = ["人民医院", "中医院", "妇幼保健院", "疾病预防控制中心"]
 CITY_INSTITUTIONS = ["第一医院", "第二医院", "传染病医院"]
